@@ -1,0 +1,5 @@
+"""Shared pytest fixtures live in tests/fixtures/ as plugins, one service per file."""
+
+pytest_plugins = [
+    "tests.fixtures.postgres",
+]
