@@ -82,7 +82,7 @@ def test_cli_schema_options_and_duckdb_needs_nothing_else() -> None:
     ("args", "message"),
     [
         (["--set", "NOPE=1"], "Error: the postgres setup script has no placeholder NOPE (--set NOPE)"),
-        (["--set", "LOADER_USER=x; drop table t"], "is not a plain SQL identifier of letters, digits and _ (--set LOADER_USER)"),
+        (["--set", "LOADER_USER=x; drop table t"], "is not a plain SQL identifier of letters, digits and _"),
         (["--raw-schema", "raw-data"], "(--set RAW_SCHEMA)"),
         (["--set", "novalue"], "Error: 'novalue' is not NAME=VALUE (--set)"),
     ],

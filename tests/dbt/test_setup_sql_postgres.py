@@ -7,8 +7,8 @@ role reads raw and builds in the target schema; each is refused everything else.
 from __future__ import annotations
 
 import uuid
-from contextlib import closing
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +86,9 @@ def _load_as_loader(roles: SetUpDatabase, pipelines_dir: Path, rows: list[dict])
     pipeline.run(resource).raise_on_failed_jobs()
 
 
-def test_loader_role_loads_raw_with_dlt_and_is_refused_the_rest(set_up_db: SetUpDatabase, tmp_path: Path) -> None:
+def test_loader_role_loads_raw_with_dlt_and_is_refused_the_rest(
+    set_up_db: SetUpDatabase, tmp_path: Path
+) -> None:
     rows = [{"id": "e1", "metric_id": "m1", "attributes": {"event_properties": {"$value": 9.5}}}]
     _load_as_loader(set_up_db, tmp_path, rows)
     _load_as_loader(set_up_db, tmp_path, [{**rows[0], "metric_id": "m2"}])  # merge via the staging schema
