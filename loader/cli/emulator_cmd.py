@@ -1,0 +1,31 @@
+"""`klaviyo-sync emulator`: run the Klaviyo API emulator in the foreground (demo, benches)."""
+
+from __future__ import annotations
+
+import click
+
+from loader.cli.app import main
+from loader.emulator.config import EmulatorConfig, FaultConfig
+
+
+@main.command("emulator")
+@click.option("--port", type=int, default=8808, show_default=True, help="Port on 127.0.0.1 (0 = any free).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--profiles", type=int, default=500, show_default=True)
+@click.option("--events", type=int, default=5000, show_default=True)
+@click.option("--metrics", type=int, default=12, show_default=True)
+@click.option("--history-days", type=int, default=400, show_default=True)
+@click.option("--scale", type=float, default=1.0, show_default=True, help="Rate-limit scale factor.")
+@click.option("--no-rate-limits", is_flag=True, help="Serve without rate limits.")
+@click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added latency per request.")
+@click.option("--api-key", envvar="KLAVIYO_API_KEY", default=EmulatorConfig.api_key, show_default=False,
+              help="Private key the emulator accepts (default: the test key; env KLAVIYO_API_KEY).")
+def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: int, history_days: int,
+                     scale: float, no_rate_limits: bool, latency_ms: float, api_key: str) -> None:
+    """Serve GET /api/metrics, /api/profiles, /api/events like Klaviyo, until interrupted."""
+    from loader.emulator.runner import run_foreground
+
+    config = EmulatorConfig(seed=seed, profiles=profiles, events=events, metrics=metrics,
+                            history_days=history_days, api_key=api_key, rate_limits=not no_rate_limits,
+                            rate_limit_scale=scale, faults=FaultConfig(latency_ms=latency_ms))
+    run_foreground(config, port, echo=click.echo)

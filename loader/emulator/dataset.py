@@ -1,0 +1,187 @@
+"""The emulator's data: numpy columns for events and profiles, immutable snapshots swapped on growth.
+
+Events are kept sorted by (datetime, seq); `seq` is the event's creation number, from which its id,
+uuid and properties are derived. Datetimes are whole seconds stored as int64 epoch microseconds, like
+the API's `datetime` (second resolution). Profiles are indexed by creation order; `version` counts updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from loader.emulator import catalog, hashing
+
+US = 1_000_000
+DAY_US = 86_400 * US
+
+
+@dataclass(frozen=True)
+class Metric:
+    index: int
+    id: str
+    name: str
+    integration: str
+    created_us: int
+    updated_us: int
+
+
+@dataclass(frozen=True)
+class EventStore:
+    dt_us: np.ndarray
+    seq: np.ndarray
+    metric: np.ndarray
+    profile: np.ndarray
+    by_metric: tuple[np.ndarray, ...]
+    by_metric_dt: tuple[np.ndarray, ...]
+
+    def __len__(self) -> int:
+        return len(self.dt_us)
+
+
+@dataclass(frozen=True)
+class ProfileStore:
+    created_us: np.ndarray
+    updated_us: np.ndarray
+    version: np.ndarray
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.created_us)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    seed: int
+    anchor_us: int
+    grown_until_us: int
+    metrics: tuple[Metric, ...]
+    events: EventStore
+    profiles: ProfileStore
+    generation: int = 0
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def metric_index(self, metric_id: str) -> int | None:
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric.index
+        return None
+
+
+def index_events(
+    dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray, n_metrics: int
+) -> EventStore:
+    """Sort by (datetime, seq) and build the per-metric position arrays used by equals(metric_id)."""
+    order = np.lexsort((seq, dt_us))
+    dt_us, seq, metric, profile = dt_us[order], seq[order], metric[order], profile[order]
+    by_metric_order = np.argsort(metric, kind="stable")
+    bounds = np.searchsorted(metric[by_metric_order], np.arange(n_metrics + 1))
+    by_metric = tuple(by_metric_order[bounds[m]:bounds[m + 1]] for m in range(n_metrics))
+    return EventStore(dt_us, seq, metric, profile, by_metric, tuple(dt_us[p] for p in by_metric))
+
+
+def build_metrics(seed: int, count: int, anchor_us: int, history_days: int) -> tuple[Metric, ...]:
+    count = max(1, min(count, len(catalog.METRICS)))
+    chosen = catalog.METRICS[:count]
+    codes = hashing.encode(hashing.mix(np.arange(count), seed * 11 + 5), hashing.BASE62, 6)
+    ids = hashing.to_strings(codes)
+    start = anchor_us - (history_days + 60) * DAY_US
+    offsets = (hashing.unit(np.arange(count), seed * 11 + 6) * 30 * DAY_US).astype(np.int64)
+    created = start + offsets // US * US
+    return tuple(
+        Metric(i, str(ids[i]), name, integ, int(created[i]), int(created[i]) + DAY_US)
+        for i, (name, integ, _weight) in enumerate(chosen)
+    )
+
+
+def _seconds(rng: np.random.Generator, low_us: int, high_us: int, n: int) -> np.ndarray:
+    """n whole-second instants (as microseconds) uniform in [low, high]."""
+    low_s, high_s = low_us // US, max(low_us // US, high_us // US)
+    return rng.integers(low_s, high_s + 1, size=n, dtype=np.int64) * US
+
+
+def _pick_profiles(rng: np.random.Generator, created_us: np.ndarray, dt_us: np.ndarray) -> np.ndarray:
+    """For each event, a profile created no later than the event (profile 0 when none is)."""
+    existing = np.searchsorted(created_us, dt_us, side="right")
+    existing = np.maximum(existing, 1)
+    return (rng.random(len(dt_us)) * existing).astype(np.int32)
+
+
+def _pick_metrics(rng: np.random.Generator, metrics: tuple[Metric, ...], n: int) -> np.ndarray:
+    weights = np.array([catalog.METRICS[m.index][2] for m in metrics], dtype=np.float64)
+    return rng.choice(len(metrics), size=n, p=weights / weights.sum()).astype(np.int16)
+
+
+def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_days: int,
+          future_events: int, anchor_us: int) -> Snapshot:
+    """The initial dataset: events over `history_days` before the anchor, `future_events` after it."""
+    rng = np.random.default_rng(seed)
+    anchor_us = anchor_us // US * US
+    start_us = anchor_us - history_days * DAY_US
+    metrics = build_metrics(seed, n_metrics, anchor_us, history_days)
+    n_profiles = max(1, n_profiles)
+    created = np.sort(_seconds(rng, start_us - 30 * DAY_US, anchor_us - US, n_profiles))
+    updated = created + (rng.random(n_profiles) * (anchor_us - created)).astype(np.int64) // US * US
+    ids = hashing.profile_ids(np.arange(n_profiles), created, seed)
+    profiles = ProfileStore(created, updated, np.zeros(n_profiles, dtype=np.int32), ids)
+    past = _seconds(rng, start_us, anchor_us - US, n_events)
+    future = _seconds(rng, anchor_us + 3600 * US, anchor_us + 30 * DAY_US, future_events)
+    dt_us = np.concatenate([past, future])
+    seq = np.arange(len(dt_us), dtype=np.int64)
+    events = index_events(dt_us, seq, _pick_metrics(rng, metrics, len(dt_us)),
+                          _pick_profiles(rng, created, dt_us), len(metrics))
+    return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles)
+
+
+@dataclass(frozen=True)
+class Growth:
+    new_events: int = 0
+    late_events: int = 0
+    late_by_us: int = 30 * 60 * US
+    future_events: int = 0
+    updated_profiles: int = 0
+    new_profiles: int = 0
+
+
+def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
+    """A new snapshot with data added as of `now_us` (see Emulator.grow); `snap` is left untouched."""
+    now_us = max(now_us // US * US, snap.grown_until_us)
+    rng = np.random.default_rng([snap.seed, snap.generation + 1])
+    profiles = _grow_profiles(snap.profiles, rng, growth, now_us, snap.seed)
+    dt_new = np.concatenate([
+        _seconds(rng, snap.grown_until_us, now_us, growth.new_events),
+        np.full(growth.late_events, max(now_us - growth.late_by_us, 0) // US * US, dtype=np.int64),
+        _seconds(rng, now_us + 3600 * US, now_us + 30 * DAY_US, growth.future_events),
+    ])
+    ev = snap.events
+    seq_new = np.arange(len(ev), len(ev) + len(dt_new), dtype=np.int64)
+    events = index_events(
+        np.concatenate([ev.dt_us, dt_new]),
+        np.concatenate([ev.seq, seq_new]),
+        np.concatenate([ev.metric, _pick_metrics(rng, snap.metrics, len(dt_new))]),
+        np.concatenate([ev.profile, _pick_profiles(rng, profiles.created_us, dt_new)]),
+        len(snap.metrics),
+    )
+    return replace(snap, grown_until_us=now_us, events=events, profiles=profiles,
+                   generation=snap.generation + 1, cache={})
+
+
+def _grow_profiles(old: ProfileStore, rng: np.random.Generator, growth: Growth, now_us: int,
+                   seed: int) -> ProfileStore:
+    updated, version = old.updated_us.copy(), old.version.copy()
+    k = min(growth.updated_profiles, len(old))
+    if k:
+        chosen = rng.choice(len(old), size=k, replace=False)
+        updated[chosen] = now_us
+        version[chosen] += 1
+    n_new = growth.new_profiles
+    new_index = np.arange(len(old), len(old) + n_new)
+    created_new = np.full(n_new, now_us, dtype=np.int64)
+    return ProfileStore(
+        np.concatenate([old.created_us, created_new]),
+        np.concatenate([updated, created_new]),
+        np.concatenate([version, np.zeros(n_new, dtype=np.int32)]),
+        np.concatenate([old.ids, hashing.profile_ids(new_index, created_new, seed)]),
+    )

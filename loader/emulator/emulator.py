@@ -1,0 +1,73 @@
+"""The Emulator: a deterministic dataset, growth, faults, stats, ground truth and an HTTP server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from loader.emulator import dataset
+from loader.emulator.config import EmulatorConfig, FaultConfig
+from loader.emulator.dataset import US, Snapshot
+from loader.emulator.faults import FaultInjector
+from loader.emulator.ratelimit import RateLimiter
+from loader.emulator.server import EmulatorServer
+from loader.emulator.stats import Stats
+from loader.emulator.truth import Truth
+
+
+class Emulator:
+    """Builds the dataset at construction (anchored at the current UTC time); `serve()` starts HTTP."""
+
+    def __init__(self, config: EmulatorConfig | None = None, *, anchor_us: int | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        c = self.config
+        anchor = anchor_us if anchor_us is not None else int(time.time() * US)
+        self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
+                                       c.future_events, anchor)
+        self._grow_lock = threading.Lock()
+        self.rate_limiter = RateLimiter(c.rate_limit_scale) if c.rate_limits else None
+        self.fault_injector: FaultInjector | None = None
+        self.set_faults(c.faults)
+        self.stats = Stats()
+        self.truth = Truth(self)
+        self.base_url = "http://127.0.0.1"
+        self._servers: list[EmulatorServer] = []
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        """Replace the fault configuration (the seeded sequence restarts)."""
+        self.fault_injector = FaultInjector(faults) if faults.any_enabled() else None
+
+    def grow(self, new_events: int = 0, late_events: int = 0, late_by: timedelta = timedelta(minutes=30),
+             future_events: int = 0, updated_profiles: int = 0, new_profiles: int = 0,
+             now_us: int | None = None) -> Snapshot:
+        """Add data as of now: new events since the last growth, late and future-dated events, updated
+        and new profiles. Safe while serving: requests see either the old or the new snapshot."""
+        growth = dataset.Growth(new_events, late_events, int(late_by.total_seconds() * US), future_events,
+                                updated_profiles, new_profiles)
+        with self._grow_lock:
+            now = now_us if now_us is not None else int(time.time() * US)
+            self._snapshot = dataset.grow(self._snapshot, growth, now)
+            return self._snapshot
+
+    def counts(self) -> dict[str, Any]:
+        snap = self._snapshot
+        return {"events": len(snap.events), "profiles": len(snap.profiles), "metrics": len(snap.metrics),
+                "generation": snap.generation}
+
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmulatorServer:
+        """Start serving in a background thread; stop with `.stop()` or use `with emulator.serve() as s:`."""
+        server = EmulatorServer(self, port, host)
+        self.base_url = server.base_url
+        self._servers.append(server)
+        return server.start()
+
+    def stop(self) -> None:
+        """Stop every server this emulator started."""
+        while self._servers:
+            self._servers.pop().stop()

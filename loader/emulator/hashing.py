@@ -1,0 +1,69 @@
+"""Vectorised, seed-stable hashing and id encoding (every generated value derives from seed + row number)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+BASE62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+CROCKFORD = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
+
+
+def mix(values: np.ndarray, salt: int) -> np.ndarray:
+    """splitmix64 finaliser of (values + salt): a bijection on uint64, so distinct inputs stay distinct."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64) + np.uint64(salt & 0xFFFFFFFFFFFFFFFF) * _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        return z ^ (z >> np.uint64(31))
+
+
+def unit(values: np.ndarray, salt: int) -> np.ndarray:
+    """Uniform floats in [0, 1) derived from (values, salt)."""
+    return (mix(values, salt) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def encode(values: np.ndarray, alphabet: np.ndarray, width: int) -> np.ndarray:
+    """Fixed-width digits of uint64 values in `alphabet`, most significant first: uint8 array (n, width)."""
+    base = np.uint64(len(alphabet))
+    rest = values.astype(np.uint64).copy()
+    out = np.empty((len(rest), width), dtype=np.uint8)
+    for col in range(width - 1, -1, -1):
+        out[:, col] = alphabet[(rest % base).astype(np.intp)]
+        rest //= base
+    return out
+
+
+def to_strings(chars: np.ndarray) -> np.ndarray:
+    """uint8 array (n, width) -> numpy unicode array of n strings."""
+    width = chars.shape[1]
+    return np.ascontiguousarray(chars).view(f"S{width}").ravel().astype(f"U{width}")
+
+
+def event_ids(seqs: np.ndarray, seed: int) -> np.ndarray:
+    """27-character base62 event ids; the first 11 characters encode a bijection of seq, so ids are unique."""
+    head = encode(mix(seqs, seed * 3 + 1), BASE62, 11)
+    body = encode(mix(seqs, seed * 3 + 2), BASE62, 11)
+    tail = encode(mix(seqs, seed * 3 + 3), BASE62, 5)
+    return to_strings(np.hstack([head, body, tail]))
+
+
+def profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int) -> np.ndarray:
+    """26-character ULID-like profile ids: 10 Crockford chars of created milliseconds + 16 of hash."""
+    stamp = encode((created_us // 1000).astype(np.uint64), CROCKFORD, 10)
+    low = encode(mix(indexes, seed * 5 + 1), CROCKFORD, 12)  # 60 bits, bijective in index
+    extra = encode(mix(indexes, seed * 5 + 2), CROCKFORD, 4)
+    return to_strings(np.hstack([stamp, extra, low]))
+
+
+def uuids(seqs: np.ndarray, seed: int) -> list[str]:
+    """Deterministic UUID strings (version-1 shaped, like Klaviyo's event uuids)."""
+    hi = mix(seqs, seed * 7 + 1).tolist()
+    lo = mix(seqs, seed * 7 + 2).tolist()
+    out = []
+    for a, b in zip(hi, lo, strict=True):
+        h = f"{a:016x}{b:016x}"
+        out.append(f"{h[:8]}-{h[8:12]}-1{h[13:16]}-{h[16:20]}-{h[20:]}")
+    return out

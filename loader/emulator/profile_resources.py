@@ -1,0 +1,126 @@
+"""Profile resources (location, properties, subscriptions, predictive analytics) derived from seed + row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from loader.emulator import catalog, hashing
+from loader.emulator.dataset import DAY_US, Snapshot
+from loader.emulator.resources import iso, sparse
+
+
+def profile_email(index: int) -> str:
+    first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)].lower()
+    last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)].lower()
+    return f"{first}.{last}.{index}@klaviyo-demo.com"
+
+
+def emails(snap: Snapshot) -> np.ndarray:
+    """All profile emails (cached per snapshot; used to sort and filter by email)."""
+    cached = snap.cache.get("emails")
+    if cached is None or len(cached) != len(snap.profiles):
+        cached = np.array([profile_email(i) for i in range(len(snap.profiles))])
+        snap.cache["emails"] = cached
+    return cached
+
+
+def _location(r: list[float], index: int) -> dict[str, Any]:
+    city, region, country, zip_code, tz, lat, lon, _locale = catalog.PLACES[int(r[0] * len(catalog.PLACES))]
+    return {
+        "address1": f"{1 + int(r[1] * 400)} Main St",
+        "address2": None if r[2] < 0.7 else f"Apt {1 + int(r[2] * 30)}",
+        "city": city, "country": country, "region": region, "zip": zip_code, "timezone": tz,
+        "ip": f"198.51.100.{index % 250 + 1}",
+        "latitude": round(lat + (r[3] - 0.5) / 10, 4), "longitude": round(lon + (r[4] - 0.5) / 10, 4),
+    }
+
+
+def _subscriptions(r: list[float], created_us: int, updated_us: int) -> dict[str, Any]:
+    consent = catalog.CONSENTS[int(r[5] * len(catalog.CONSENTS))]
+    stamp = iso(created_us + int((updated_us - created_us) * r[6]))
+    suppressed = consent == "UNSUBSCRIBED"
+    sms_consent = "SUBSCRIBED" if r[7] < 0.3 else "NEVER_SUBSCRIBED"
+    return {
+        "email": {"marketing": {
+            "can_receive_email_marketing": consent == "SUBSCRIBED", "consent": consent,
+            "consent_timestamp": stamp if consent != "NEVER_SUBSCRIBED" else None, "last_updated": stamp,
+            "method": "FORM" if r[8] < 0.6 else "API", "method_detail": "",
+            "custom_method_detail": None, "double_optin": r[8] < 0.3,
+            "suppression": [{"reason": "UNSUBSCRIBE", "timestamp": stamp}] if suppressed else [],
+            "list_suppressions": [],
+        }},
+        "sms": {
+            "marketing": {"can_receive_sms_marketing": sms_consent == "SUBSCRIBED", "consent": sms_consent,
+                          "consent_timestamp": stamp if sms_consent == "SUBSCRIBED" else None,
+                          "method": "TEXT" if sms_consent == "SUBSCRIBED" else None, "method_detail": "",
+                          "last_updated": stamp},
+            "transactional": {"can_receive_sms_transactional": False, "consent": "NEVER_SUBSCRIBED",
+                              "consent_timestamp": None, "method": None, "method_detail": "",
+                              "last_updated": None},
+        },
+        "mobile_push": {"marketing": {"can_receive_push_marketing": False, "consent": "NEVER_SUBSCRIBED",
+                                      "consent_timestamp": None}},
+    }
+
+
+def _predictive(r: list[float], updated_us: int) -> dict[str, Any]:
+    orders = int(r[9] * 8)
+    aov = round(20 + r[10] * 120, 2)
+    historic = round(orders * aov, 2)
+    predicted = round(r[11] * 150, 2)
+    return {
+        "historic_clv": historic, "predicted_clv": predicted, "total_clv": round(historic + predicted, 2),
+        "historic_number_of_orders": orders, "predicted_number_of_orders": round(r[12] * 3, 2),
+        "average_days_between_orders": None if orders < 2 else round(10 + r[13] * 120, 1),
+        "average_order_value": aov if orders else 0.0, "churn_probability": round(r[14], 2),
+        "expected_date_of_next_order": iso(updated_us + int(r[15] * 90) * DAY_US) if orders else None,
+        "ranked_channel_affinity": ["email", "sms", "push"] if r[12] < 0.5 else ["sms", "email", "push"],
+    }
+
+
+def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = ()) -> dict[str, Any]:
+    p = snap.profiles
+    created, updated, version = int(p.created_us[index]), int(p.updated_us[index]), int(p.version[index])
+    r = [float(x) for x in hashing.unit(np.arange(16, dtype=np.uint64) + np.uint64(index) * np.uint64(64),
+                                         snap.seed * 17 + 3)]
+    first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)]
+    last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)]
+    place = catalog.PLACES[int(r[0] * len(catalog.PLACES))]
+    attributes: dict[str, Any] = {
+        "email": profile_email(index),
+        "phone_number": f"+1555{index % 10_000_000:07d}" if r[7] < 0.6 else None,
+        "external_id": f"cust-{index:08d}" if r[1] < 0.5 else None,
+        "first_name": first, "last_name": last,
+        "organization": "Example Corporation" if r[2] < 0.2 else None,
+        "locale": place[7], "title": "Regional Manager" if r[3] < 0.1 else None,
+        "image": None,
+        "created": iso(created), "updated": iso(updated), "last_event_date": None,
+        "location": _location(r, index),
+        "properties": {"source": catalog.SOURCES[int(r[4] * len(catalog.SOURCES))],
+                       "loyalty_points": int(r[5] * 500) + 10 * version, "update_count": version,
+                       "vip": r[6] > 0.9},
+    }
+    if "subscriptions" in additional:
+        attributes["subscriptions"] = _subscriptions(r, created, updated)
+    if "predictive_analytics" in additional:
+        attributes["predictive_analytics"] = _predictive(r, updated)
+    return attributes
+
+
+def render_profile(snap: Snapshot, index: int, base: str, additional: Sequence[str] = (),
+                   fields: list[str] | None = None) -> dict[str, Any]:
+    pid = str(snap.profiles.ids[index])
+    rels = {}
+    for name in ("lists", "segments", "push-tokens", "conversations"):
+        rels[name] = {"links": {"self": f"{base}/api/profiles/{pid}/relationships/{name}/",
+                                "related": f"{base}/api/profiles/{pid}/{name}/"}}
+    return {
+        "type": "profile",
+        "id": pid,
+        "attributes": sparse(profile_attributes(snap, index, additional), fields),
+        "relationships": rels,
+        "links": {"self": f"{base}/api/profiles/{pid}/"},
+    }

@@ -1,0 +1,54 @@
+"""Shared rendering helpers: datetimes in the API's format, links, sparse fieldsets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+US = 1_000_000
+
+
+def iso(us: int | None) -> str | None:
+    """Epoch microseconds -> `YYYY-MM-DDTHH:MM:SS+00:00` (the API's second-resolution datetimes)."""
+    if us is None:
+        return None
+    return f"{np.datetime64(int(us) // US, 's')}+00:00"
+
+
+def iso_many(us: np.ndarray) -> list[str]:
+    text = np.datetime_as_string(us.astype("datetime64[us]").astype("datetime64[s]"), unit="s")
+    return [f"{t}+00:00" for t in text.tolist()]
+
+
+def relationship(base: str, kind: str, rid: str, name: str, target: str, target_id: str | None) -> dict:
+    rel: dict[str, Any] = {
+        "links": {
+            "self": f"{base}/api/{kind}/{rid}/relationships/{name}/",
+            "related": f"{base}/api/{kind}/{rid}/{name}/",
+        }
+    }
+    if target_id is not None:
+        rel["data"] = {"type": target, "id": target_id}
+    return rel
+
+
+def sparse(attributes: dict[str, Any], wanted: Iterable[str] | None) -> dict[str, Any]:
+    """Keep only the requested attributes (`fields[type]=a,b.c`); dotted names keep the nested subset."""
+    if wanted is None:
+        return attributes
+    out: dict[str, Any] = {}
+    for name in wanted:
+        head, _, rest = name.partition(".")
+        if head not in attributes:
+            continue
+        if not rest:
+            out[head] = attributes[head]
+            continue
+        value = attributes[head]
+        if isinstance(value, dict):
+            picked = sparse(value, [rest])
+            merged = out.get(head) if isinstance(out.get(head), dict) else {}
+            out[head] = {**merged, **picked}
+    return out
