@@ -1,0 +1,206 @@
+"""Query -> normalised, validated rows -> size-limited CSV parts + rejects + manifest.
+
+Batches stream through: format every column (`format`), apply the row rules (`validate`), write the
+accepted rows (`writer`), and log every problem with file, row, column and reason. Rejected rows go
+to `rejects/<stem>.rejects-0001.csv` (with `_row` and `_problems`), every problem to
+`rejects/<stem>.problems.csv`; `--strict` stops at the first batch with a problem instead, leaving no
+CSV under a final name. The manifest `<stem>.manifest.json` lists rows, bytes and sha256 per file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from loader.errors import SyncError
+from loader.export.columns import ColumnPlan, plan_columns
+from loader.export.format import format_column
+from loader.export.problems import ProblemLog
+from loader.export.query import Source, query_batches
+from loader.export.validate import DuplicateTracker, Problem, duplicate_headers, duplicate_rules, row_rules
+from loader.export.writer import PartInfo, PartWriter
+
+MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
+
+
+@dataclass
+class ExportOptions:
+    kind: str
+    out_dir: Path
+    max_file_mb: float = 50.0
+    strict: bool = False
+    batch_rows: int = 100_000
+    stem: str | None = None
+    destination: str | None = None
+
+
+@dataclass
+class ExportResult:
+    manifest: Path
+    files: list[PartInfo]
+    rows: int = 0
+    rejected: int = 0
+    problems: int = 0
+    rejects_file: Path | None = None
+    problems_file: Path | None = None
+    sample: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    texts: dict[str, pa.Array]
+    rejected: np.ndarray
+    issues: list[tuple[int, str, str]]
+
+
+def export(source: Source, options: ExportOptions) -> ExportResult:
+    """Run the export of `source` into `options.out_dir` on the configured destination."""
+    with query_batches(source, destination=options.destination, batch_rows=options.batch_rows) as batches:
+        return export_batches(batches, source.label, options)
+
+
+def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptions) -> ExportResult:
+    """The export of already-fetched Arrow batches (the query step is separate for testability)."""
+    if options.max_file_mb <= 0:
+        raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
+    out = options.out_dir
+    (out / "rejects").mkdir(parents=True, exist_ok=True)
+    stem = options.stem or _default_stem(out, options.kind)
+    log = ProblemLog(out / "rejects" / f"{stem}.problems.csv")
+    tracker = DuplicateTracker()
+    writer: PartWriter | None = None
+    rejects: PartWriter | None = None
+    result = ExportResult(out / f"{stem}.manifest.json", [])
+    try:
+        base = 0
+        for table in batches:
+            if writer is None:
+                plan = plan_columns(options.kind, table.column_names, where)
+                writer = PartWriter(out, stem, list(plan.headers), int(options.max_file_mb * MB))
+                rejects = PartWriter(out / "rejects", f"{stem}.rejects", ["_row", "_problems", *plan.headers],
+                                     sys.maxsize)
+            batch = _check(plan, table, tracker)
+            for i, header, reason in sorted(batch.issues):
+                log.add(Problem(writer.current_name, base + i + 1, plan.label(header), reason))
+            if options.strict and batch.issues:
+                _fail_strict(log, writer, rejects)
+            writer.write(_accepted(plan, batch))
+            assert rejects is not None
+            rejects.write(_rejected(plan, batch, base))
+            result.rows += int((~batch.rejected).sum())
+            result.rejected += int(batch.rejected.sum())
+            base += table.num_rows
+    except BaseException:
+        for part_writer in (writer, rejects):
+            if part_writer is not None:
+                part_writer.abort()
+        log.abort()
+        raise
+    finally:
+        tracker.close()
+    return _finish(result, writer, rejects, log, options, where)
+
+
+def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker) -> _Batch:
+    texts: dict[str, pa.Array] = {}
+    issues: list[tuple[int, str, str]] = []
+    for index, header in enumerate(plan.headers):
+        text, column_issues = format_column(table.column(index), header)
+        texts[header] = text
+        issues += [(i, header, reason) for i, reason in column_issues]
+    issues += row_rules(plan, texts)
+    rejected = np.zeros(table.num_rows, dtype=bool)
+    rejected[[i for i, _, _ in issues]] = True
+    duplicates = duplicate_rules(plan, texts, ~rejected, tracker)
+    rejected[[i for i, _, _ in duplicates]] = True
+    for header in duplicate_headers(plan):
+        tracker.record(header, texts[header], ~rejected)
+    return _Batch(texts, rejected, issues + duplicates)
+
+
+def _accepted(plan: ColumnPlan, batch: _Batch) -> pa.Table:
+    table = pa.table([batch.texts[h] for h in plan.headers], names=list(plan.headers))
+    return table.filter(pa.array(~batch.rejected))
+
+
+def _rejected(plan: ColumnPlan, batch: _Batch, base: int) -> pa.Table:
+    rows = np.flatnonzero(batch.rejected)
+    reasons: dict[int, list[str]] = {}
+    for i, header, reason in sorted(batch.issues):
+        reasons.setdefault(i, []).append(f"{plan.label(header)}: {reason}")
+    take = pa.array(rows)
+    columns = [pa.array([str(base + i + 1) for i in rows], pa.string()),
+               pa.array(["; ".join(reasons[i]) for i in rows.tolist()], pa.string()),
+               *(batch.texts[h].take(take) for h in plan.headers)]
+    return pa.table(columns, names=["_row", "_problems", *plan.headers])
+
+
+def _fail_strict(log: ProblemLog, writer: PartWriter, rejects: PartWriter | None) -> None:
+    writer.abort()
+    if rejects is not None:
+        rejects.abort()
+    path = log.finish()
+    first = log.sample[0]
+    raise SyncError(
+        f"{log.count} problem(s) found, first: {first}; nothing was written under a final name",
+        str(path),
+        "fix the rows listed in the problems file, or run without --strict to write them to a rejects file",
+    )
+
+
+def _finish(result: ExportResult, writer: PartWriter | None, rejects: PartWriter | None, log: ProblemLog,
+            options: ExportOptions, where: str) -> ExportResult:
+    result.files = writer.finish() if writer else []
+    if rejects is not None and result.rejected:
+        result.rejects_file = options.out_dir / "rejects" / rejects.finish()[0].name
+    elif rejects is not None:
+        rejects.abort()
+    result.problems = log.count
+    result.sample = log.sample
+    result.problems_file = log.finish() if log.count else log.abort()
+    manifest = {
+        "kind": options.kind,
+        "source": where,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "max_file_bytes": int(options.max_file_mb * MB),
+        "rows": result.rows,
+        "rejected_rows": result.rejected,
+        "problems": result.problems,
+        "files": [part.as_dict() for part in result.files],
+        "rejects_file": _relative(result.rejects_file, options.out_dir),
+        "problems_file": _relative(result.problems_file, options.out_dir),
+    }
+    temp = result.manifest.with_name(f".{result.manifest.name}.tmp")
+    temp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, result.manifest)
+    return result
+
+
+def _relative(path: Path | None, root: Path) -> str | None:
+    return None if path is None else str(path.relative_to(root))
+
+
+def _default_stem(out: Path, kind: str) -> str:
+    stem = f"{kind}_{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+    candidate, n = stem, 1
+    while (out / f"{candidate}.manifest.json").exists() or (out / f"{candidate}-0001.csv").exists():
+        n += 1
+        candidate = f"{stem}_{n}"
+    return candidate
+
+
+def read_manifest(path: Path) -> dict[str, object]:
+    """A manifest written by `export`, for `upload` (file list, rows per file)."""
+    try:
+        data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SyncError(f"cannot read manifest: {exc}", str(path), "pass a manifest from export") from exc
+    return data

@@ -1,0 +1,169 @@
+"""Turn one result column into the text Klaviyo accepts, vectorised with pyarrow compute.
+
+Rules (klaviyo-facts.md §4.2): timestamps in UTC as `YYYY-MM-DD HH:MM:SS+00:00` (an accepted form,
+[H8]); dates as `YYYY-MM-DD`; booleans `true`/`false`; lists and objects as JSON; numbers plain (no
+currency symbols, no NaN); consent only `Subscribe`, `Never Subscribed` or `Unsubscribed`; binary
+columns must hold UTF-8 text. Values that cannot be made valid come back as `(row index, reason)`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loader.export import columns as col
+
+Issues = list[tuple[int, str]]
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S+00:00"
+
+_CONSENT = {
+    "subscribe": "Subscribe",
+    "subscribed": "Subscribe",
+    "unsubscribe": "Unsubscribed",
+    "unsubscribed": "Unsubscribed",
+    "neversubscribed": "Never Subscribed",
+}
+_CONSENT_KEYS = pa.array(list(_CONSENT))
+_CONSENT_VALUES = pa.array(list(_CONSENT.values()))
+_CURRENCY_NOISE = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[\s$€£¥₹¢₩,]"
+_NUMBER = r"^[-+]?[0-9]+(\.[0-9]+)?$"
+_US_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{2}|\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def format_column(values: pa.Array | pa.ChunkedArray, header: str) -> tuple[pa.Array, Issues]:
+    """The column as a UTF-8 string array ready for the CSV, plus values that cannot be used."""
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if isinstance(arr.type, pa.ExtensionType):
+        arr = arr.storage
+    text, issues = _to_text(arr)
+    cleaner = _CLEANERS.get(header)
+    if cleaner is not None:
+        text, more = cleaner(text)
+        issues.extend(more)
+    return text, issues
+
+
+def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
+    kind = arr.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return arr.cast(pa.string()), []
+    if pa.types.is_timestamp(kind):
+        return pc.strftime(pc.cast(arr, pa.timestamp("s", "UTC"), safe=False), format=TIMESTAMP_FORMAT), []
+    if pa.types.is_date(kind):
+        return pc.strftime(arr, format="%Y-%m-%d"), []
+    if pa.types.is_boolean(kind):
+        return pc.if_else(arr, "true", "false"), []
+    if pa.types.is_floating(kind):
+        return pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), pc.cast(arr, pa.string())), []
+    if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        return pc.cast(arr, pa.string()), []
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return _decode_utf8(arr)
+    if pa.types.is_null(kind):
+        return pa.nulls(len(arr), pa.string()), []
+    if pa.types.is_nested(kind):
+        return _to_json(arr), []
+    return pc.cast(arr, pa.string()), []
+
+
+def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, Issues]:
+    try:
+        return arr.cast(pa.string()), []
+    except pa.ArrowInvalid:
+        pass
+    out: list[str | None] = []
+    issues: Issues = []
+    for index, raw in enumerate(arr.to_pylist()):
+        try:
+            out.append(None if raw is None else raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            issues.append((index, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"))
+            out.append(None)
+    return pa.array(out, pa.string()), issues
+
+
+def _to_json(arr: pa.Array) -> pa.Array:
+    dumped = [None if v is None else orjson.dumps(v, default=str).decode() for v in arr.to_pylist()]
+    return pa.array(dumped, pa.string())
+
+
+def _mask_issues(mask: pa.Array, reason: str, values: pa.Array | None = None) -> Issues:
+    rows = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+    if values is None:
+        return [(i, reason) for i in rows]
+    return [(i, f"{reason}: {_short(values[i].as_py())}") for i in rows]
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _clean_email(text: pa.Array) -> tuple[pa.Array, Issues]:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(text)), []
+
+
+def _clean_phone(text: pa.Array) -> tuple[pa.Array, Issues]:
+    return pc.replace_substring_regex(text, r"[\s\-().]", ""), []
+
+
+def _clean_number(text: pa.Array) -> tuple[pa.Array, Issues]:
+    cleaned = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), _CURRENCY_NOISE, "")
+    bad = pc.and_(pc.invert(pc.match_substring_regex(cleaned, _NUMBER)), pc.not_equal(cleaned, ""))
+    return cleaned, _mask_issues(bad, "not a number", text)
+
+
+def _clean_consent(text: pa.Array) -> tuple[pa.Array, Issues]:
+    keys = pc.replace_substring_regex(pc.utf8_lower(text), r"[^a-z]", "")
+    positions = pc.index_in(keys, value_set=_CONSENT_KEYS)
+    mapped = pc.take(_CONSENT_VALUES, positions)
+    bad = pc.and_(pc.is_null(positions), pc.and_(pc.is_valid(text), pc.not_equal(keys, "")))
+    reason = "consent must be Subscribe, Never Subscribed or Unsubscribed"
+    return mapped, _mask_issues(bad, reason, text)
+
+
+def _clean_timestamp(text: pa.Array) -> tuple[pa.Array, Issues]:
+    """Typed timestamps are already normalised; text ones are parsed and rewritten in UTC."""
+    if pc.all(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+00:00$")).as_py():
+        return text, []
+    if pc.all(pc.match_substring_regex(text, r"^\d{1,10}$")).as_py():
+        return text, []
+    out: list[str | None] = []
+    issues: Issues = []
+    for index, raw in enumerate(text.to_pylist()):
+        parsed = _parse_timestamp(raw) if raw not in (None, "") else None
+        if raw not in (None, "") and parsed is None:
+            issues.append((index, f"not an accepted timestamp: {_short(raw)}"))
+        out.append(parsed)
+    return pa.array(out, pa.string()), issues
+
+
+def _parse_timestamp(raw: str) -> str | None:
+    raw = raw.strip()
+    if raw.isdigit() and len(raw) <= 10:
+        return raw
+    match = _US_DATE.match(raw)
+    if match:
+        month, day, year, hour, minute, second = match.groups()
+        year = year if len(year) == 4 else f"20{year}"
+        raw = f"{year}-{month}-{day} {hour or '00'}:{minute or '00'}:{second or '00'}"
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+_CLEANERS = {
+    col.EMAIL: _clean_email,
+    col.PHONE: _clean_phone,
+    col.VALUE: _clean_number,
+    col.EVENT_TIMESTAMP: _clean_timestamp,
+    **{name: _clean_consent for name in col.CONSENT_COLUMNS},
+}

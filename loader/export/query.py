@@ -1,0 +1,147 @@
+"""Run the user's query, dbt model or table on the configured destination, in Arrow batches.
+
+The destination and its credentials come from `loader.destination.make_pipeline` (the same
+configuration as `klaviyo-sync run`). Rows are streamed so memory stays bounded:
+
+- DuckDB: the native relation's Arrow record-batch reader;
+- PostgreSQL / Redshift (psycopg2): a server-side (named) cursor, converted by dlt's Arrow helper;
+- other warehouses: dlt's cursor `iter_arrow` (their connectors page through results).
+
+`--model NAME` reads the dbt model's relation in schema `klaviyo`; `--table NAME` reads a table of
+the raw dataset `klaviyo_raw` (or `schema.table`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from loader.destination import DATASET_NAME, make_pipeline
+from loader.errors import SyncError
+from loader.secrets import redact
+
+MODEL_SCHEMA = "klaviyo"
+
+
+@dataclass(frozen=True)
+class Source:
+    """What to export: exactly one of a SQL query, a dbt model name or a table name."""
+
+    query: str | None = None
+    model: str | None = None
+    table: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.model:
+            return f"--model {self.model}"
+        if self.table:
+            return f"--table {self.table}"
+        return "--query"
+
+    def check(self) -> None:
+        given = [x for x in (self.query, self.model, self.table) if x]
+        if len(given) != 1:
+            raise SyncError("give exactly one source", "--query / --model / --table", "pass one of them")
+
+
+def _sql(source: Source, client: object) -> str:
+    if source.query:
+        return source.query
+    escape = client.capabilities.escape_identifier  # type: ignore[attr-defined]
+    if source.model:
+        return f"SELECT * FROM {client.make_qualified_table_name(source.model)}"  # type: ignore[attr-defined]
+    name = str(source.table)
+    if "." in name:
+        return "SELECT * FROM " + ".".join(escape(part) for part in name.split("."))
+    return f"SELECT * FROM {client.make_qualified_table_name(name)}"  # type: ignore[attr-defined]
+
+
+@contextmanager
+def query_batches(
+    source: Source, *, destination: str | None = None, batch_rows: int = 100_000
+) -> Iterator[Iterator[pa.Table]]:
+    """Yield an iterator of Arrow tables of at most `batch_rows` rows each."""
+    source.check()
+    dataset = MODEL_SCHEMA if source.model else DATASET_NAME
+    with tempfile.TemporaryDirectory(prefix="kws-export-") as pipelines_dir:
+        pipeline = make_pipeline(destination, pipelines_dir=pipelines_dir, dataset_name=dataset)
+        where = f"{source.label} on destination {pipeline.destination.destination_name}"
+        with _reported(where):
+            client_cm = pipeline.sql_client()
+            client = client_cm.__enter__()
+        try:
+            yield _guarded(lambda: _stream(client, _sql(source, client), batch_rows), where)
+        finally:
+            client_cm.__exit__(None, None, None)
+
+
+@contextmanager
+def _reported(where: str) -> Iterator[None]:
+    """Database errors become a SyncError naming the source; the text is redacted."""
+    try:
+        yield
+    except SyncError:
+        raise
+    except Exception as exc:
+        raise SyncError(
+            f"query failed: {redact(str(exc)).strip()}",
+            where,
+            "check the SQL and that the relation exists (run `klaviyo-sync run` / `dbt build` first)",
+        ) from exc
+
+
+def _guarded(start: Callable[[], Iterator[pa.Table]], where: str) -> Iterator[pa.Table]:
+    with _reported(where):
+        batches = start()
+    while True:
+        with _reported(where):
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
+
+
+def _stream(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    native = client.native_connection  # type: ignore[attr-defined]
+    module = type(native).__module__
+    if module.startswith(("duckdb", "_duckdb")):
+        return _duckdb(native, sql, batch_rows)
+    if module.startswith("psycopg2"):
+        return _server_side(native, sql, batch_rows)
+    return _generic(client, sql, batch_rows)
+
+
+def _duckdb(native: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    relation = native.sql(sql)  # type: ignore[attr-defined]
+    if relation is None:
+        raise SyncError("the statement returns no rows", "--query", "pass a SELECT query")
+    reader = relation.to_arrow_reader(batch_rows)
+    empty = True
+    for batch in reader:
+        empty = False
+        yield pa.Table.from_batches([batch])
+    if empty:
+        yield reader.schema.empty_table()
+
+
+def _server_side(native: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    from dlt.destinations.sql_client import DBApiCursorImpl
+
+    cursor = native.cursor(name=f"kws_export_{uuid.uuid4().hex[:8]}")  # type: ignore[attr-defined]
+    cursor.itersize = batch_rows
+    try:
+        cursor.execute(sql)
+        yield from DBApiCursorImpl(cursor).iter_arrow(chunk_size=batch_rows)
+    finally:
+        cursor.close()
+
+
+def _generic(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    with client.execute_query(sql) as cursor:  # type: ignore[attr-defined]
+        yield from cursor.iter_arrow(chunk_size=batch_rows)
