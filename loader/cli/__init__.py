@@ -5,5 +5,6 @@ from loader.cli.app import main
 # One import per command module; each registers its commands on `main`.
 import loader.cli.setup_sql_cmd  # noqa: F401,E402
 import loader.cli.emulator_cmd  # noqa: F401,E402
+import loader.cli.run_cmd  # noqa: F401,E402
 
 __all__ = ["main"]

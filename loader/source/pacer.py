@@ -1,0 +1,136 @@
+"""Pace requests to each endpoint's burst and steady budgets, shared by all worker threads.
+
+Klaviyo limits every endpoint per account with two fixed windows: burst (1 s) and steady (1 min).
+Hammering into 429s wastes the budget (an immediate retry always gets another 429), so each
+endpoint gets one `EndpointPacer` that hands out start times to the worker threads.
+
+Each window is a GCRA ("virtual scheduling") bucket: a request may start at `t` when
+`t >= tat - tolerance`; it then moves `tat` on by one emission interval. A bucket with interval
+`T` and room for `C` back-to-back requests admits at most `W / T + C` requests in any `W`
+seconds, so we size `T` to keep every sliding (hence every fixed) window under the budget.
+`RateLimit-*` headers of successful responses and `Retry-After` of 429s adjust the plan.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from loader.source.settings import BUDGET_SAFETY, Budget
+
+MAX_STEADY_ROOM = 20
+
+
+class _Bucket:
+    """One GCRA window: at most `limit * safety` requests in any `window` seconds."""
+
+    def __init__(self, limit: int, window: float, room: int, safety: float) -> None:
+        usable = max(1.0, limit * safety)
+        self.room = max(1, min(room, int(usable // 2)))
+        self.interval = window / max(1.0, usable - self.room)
+        self.tat = 0.0
+
+    def earliest(self, now: float) -> float:
+        return max(now, self.tat - (self.room - 1) * self.interval)
+
+    def take(self, start: float) -> None:
+        self.tat = max(self.tat, start) + self.interval
+
+
+class EndpointPacer:
+    """Start times for one endpoint's requests; thread-safe."""
+
+    def __init__(
+        self,
+        budget: Budget,
+        *,
+        safety: float = BUDGET_SAFETY,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.budget = budget
+        self._safety = safety
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._hold_until = 0.0
+        self._in_flight = 0
+        self._configure(budget)
+
+    def _configure(self, budget: Budget) -> None:
+        self.budget = budget
+        self._burst = _Bucket(budget.burst, 1.0, budget.burst, self._safety)
+        self._steady = _Bucket(budget.steady, 60.0, MAX_STEADY_ROOM, self._safety)
+
+    def reserve(self) -> float:
+        """Book the next start slot and return how long the caller must wait for it."""
+        with self._lock:
+            now = self._clock()
+            start = max(self._hold_until, self._burst.earliest(now), self._steady.earliest(now))
+            self._burst.take(start)
+            self._steady.take(start)
+            self._in_flight += 1
+            return start - now
+
+    def acquire(self) -> None:
+        """Block until this thread may send its request."""
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
+
+    def release(self, headers: Mapping[str, str] | None = None) -> None:
+        """The request finished; `headers` of a successful response adjust the plan."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            if headers:
+                self._observe(headers)
+
+    def throttled(self, retry_after: float) -> None:
+        """A 429: nobody on this endpoint starts before `retry_after` seconds from now."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+            self._hold_until = max(self._hold_until, self._clock() + retry_after)
+
+    def _observe(self, headers: Mapping[str, str]) -> None:
+        limit = _leading_int(headers.get("RateLimit-Limit"))
+        remaining = _leading_int(headers.get("RateLimit-Remaining"))
+        reset = _leading_int(headers.get("RateLimit-Reset"))
+        if limit and limit != self.budget.steady:
+            # the server states the steady budget it applies to this account (a lower tier, a
+            # changed revision, a scaled emulator); the burst budget scales along with it
+            ratio = limit / self.budget.steady
+            burst = max(1, round(self.budget.burst * ratio))
+            tat = (self._burst.tat, self._steady.tat)
+            self._configure(Budget(burst=burst, steady=limit))
+            self._burst.tat, self._steady.tat = tat
+        if remaining is not None and reset is not None and remaining <= self._in_flight:
+            # someone else shares this account's quota: wait for the window to reset
+            self._hold_until = max(self._hold_until, self._clock() + reset)
+
+
+def _leading_int(value: str | None) -> int | None:
+    """`RateLimit-*` values are integers, possibly followed by parameters (`3500;w=60`)."""
+    if not value:
+        return None
+    head = value.split(",")[0].split(";")[0].strip()
+    try:
+        return int(float(head))
+    except ValueError:
+        return None
+
+
+class Pacers:
+    """One pacer per endpoint key, created on first use."""
+
+    def __init__(self, budgets: Mapping[str, Budget], *, safety: float = BUDGET_SAFETY) -> None:
+        self._budgets = dict(budgets)
+        self._safety = safety
+        self._pacers: dict[str, EndpointPacer] = {}
+        self._lock = threading.Lock()
+
+    def for_key(self, key: str) -> EndpointPacer:
+        with self._lock:
+            if key not in self._pacers:
+                self._pacers[key] = EndpointPacer(self._budgets[key], safety=self._safety)
+            return self._pacers[key]

@@ -1,0 +1,155 @@
+"""The three resources' generators: plan windows from state, fetch slices in parallel, yield rows.
+
+Cursor state lives in dlt's resource state (`dlt.current.resource_state()`), which dlt commits
+together with the load package: a run that fails or is killed before its package loads leaves the
+stored cursor where it was. Each generator writes its new cursor only after its last page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import dlt
+
+from loader.source import settings
+from loader.source.context import SourceContext
+from loader.source.fetch import Task, fetch_pages
+from loader.source.records import event_row, metric_row, profile_row
+from loader.source.slices import (
+    Window,
+    events_filter,
+    format_dt,
+    parse_dt,
+    plan_window,
+    profiles_filter,
+    split,
+)
+
+ALL_METRICS = "*"
+BOUND_EARLIEST_OVER = timedelta(days=1)
+
+
+def metric_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
+    """Every metric, every run (the list is small)."""
+    state = dlt.current.resource_state()
+    report = ctx.report.object("metrics")
+    report.kind = "periodic" if state.get("last_run") else "historical"
+    items = ctx.catalog.items()
+    report.rows = len(items)
+    yield [metric_row(item) for item in items]
+    state["last_run"] = format_dt(ctx.report.run_start)
+    report.done = True
+
+
+def profile_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
+    """Profiles updated in `[cursor - lookback, run start)`; all profiles on the first sync."""
+    state = dlt.current.resource_state()
+    opts, end = ctx.options, ctx.report.run_start
+    cursor = parse_dt(state.get("cursor"))
+    report = ctx.report.object("profiles")
+    report.kind = "historical" if cursor is None else "periodic"
+    window = plan_window(cursor, end, history=None, lookback=opts.lookback, reconcile=opts.reconcile)
+    window = _bound(ctx, window, settings.PROFILES_PATH, "updated", {})
+    report.window = window
+    params = {"sort": "updated", "page[size]": str(opts.profiles_page_size)}
+    extra = [name for name, on in _additional_fields(opts) if on]
+    if extra:
+        params["additional-fields[profile]"] = ",".join(extra)
+    keys = (settings.PROFILES_PATH,)
+    if opts.predictive_analytics:
+        keys += (settings.PREDICTIVE_BUDGET_KEY,)
+    slices = split(window, opts.profiles_workers * settings.SLICES_PER_WORKER) if window.start else []
+    tasks = [
+        Task(settings.PROFILES_PATH, {**params, "filter": profiles_filter(s)}, keys, _weight(s))
+        for s in slices
+    ]
+    yield from _rows(ctx, "profiles", tasks, opts.profiles_workers, profile_row)
+    state["cursor"] = format_dt(end)
+    report.done = True
+
+
+def event_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
+    """Events in `[cursor - lookback, run start)` per cursor scope (all metrics, or each metric)."""
+    state = dlt.current.resource_state()
+    cursors: dict[str, str] = state.setdefault("cursors", {})
+    opts, end = ctx.options, ctx.report.run_start
+    metric_ids = ctx.catalog.select(opts.metrics, opts.exclude_integrations)
+    scopes = [ALL_METRICS] if metric_ids is None else metric_ids
+    report = ctx.report.object("events")
+    report.kind = "periodic" if any(_cursor(cursors, s) for s in scopes) else "historical"
+    parts = max(1, math.ceil(opts.events_workers * settings.SLICES_PER_WORKER / max(1, len(scopes))))
+    tasks: list[Task] = []
+    starts = []
+    for scope in scopes:
+        metric_id = None if scope == ALL_METRICS else scope
+        window = plan_window(
+            _cursor(cursors, scope), end, history=opts.history, lookback=opts.lookback,
+            reconcile=opts.reconcile,
+        )
+        filters = {} if metric_id is None else {"filter": events_filter(Window(None, end), metric_id)}
+        window = _bound(ctx, window, settings.EVENTS_PATH, "datetime", filters)
+        starts.append(window.start or end)
+        params = {"sort": "datetime", "page[size]": str(opts.events_page_size)}
+        tasks += [
+            Task(settings.EVENTS_PATH, {**params, "filter": events_filter(s, metric_id)}, (), _weight(s))
+            for s in (split(window, parts) if window.start else [])
+        ]
+    report.window = Window(min(starts, default=end), end)
+    yield from _rows(ctx, "events", tasks, opts.events_workers, event_row)
+    for scope in scopes:
+        cursors[scope] = format_dt(end)
+    report.done = True
+
+
+def _rows(
+    ctx: SourceContext, name: str, tasks: list[Task], workers: int, shape: Any
+) -> Iterator[list[dict[str, Any]]]:
+    report = ctx.report.object(name)
+
+    def progress(fraction: float, rows: int) -> None:
+        ctx.report.on_progress(name, fraction, rows)
+
+    for page in fetch_pages(
+        ctx.client, tasks, workers=workers, queue_pages=ctx.options.queue_pages, progress=progress
+    ):
+        if page.data:
+            report.rows += len(page.data)
+            yield [shape(item) for item in page.data]
+    ctx.report.on_progress(name, 1.0, report.rows)
+
+
+def _cursor(cursors: dict[str, str], scope: str) -> Any:
+    """A metric synced before only as part of "all metrics" continues from that cursor."""
+    return parse_dt(cursors.get(scope) or cursors.get(ALL_METRICS))
+
+
+def _bound(
+    ctx: SourceContext, window: Window, path: str, field: str, filters: dict[str, str]
+) -> Window:
+    """Start a wide (or open) window at the earliest record in it, so slices are not wasted."""
+    if window.empty or (window.start is not None and window.end - window.start <= BOUND_EARLIEST_OVER):
+        return window
+    params = {"sort": field, "page[size]": "1", **filters}
+    if path == settings.EVENTS_PATH and "filter" not in params:
+        params["filter"] = events_filter(Window(None, window.end))
+    elif path == settings.PROFILES_PATH:
+        params["filter"] = profiles_filter(Window(None, window.end))
+    page = ctx.client.get_page(ctx.client.base_url + path, params, (path,))
+    if not page.data:
+        return Window(window.end, window.end)
+    earliest = parse_dt(page.data[0]["attributes"].get(field))
+    if earliest is None:
+        return window if window.start is not None else Window(window.end, window.end)
+    start = earliest if window.start is None else max(window.start, earliest)
+    return Window(min(start, window.end), window.end)
+
+
+def _weight(window: Window) -> float:
+    return (window.end - window.start).total_seconds() if window.start else 1.0
+
+
+def _additional_fields(opts: Any) -> list[tuple[str, bool]]:
+    return [("subscriptions", opts.subscriptions), ("predictive_analytics", opts.predictive_analytics)]

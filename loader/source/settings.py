@@ -1,0 +1,69 @@
+"""Constants of the Klaviyo API we read (revision 2026-07-15) and the loader's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_BASE_URL = "https://a.klaviyo.com"
+REVISION = "2026-07-15"
+MEDIA_TYPE = "application/vnd.api+json"
+
+METRICS_PATH = "/api/metrics"
+PROFILES_PATH = "/api/profiles"
+EVENTS_PATH = "/api/events"
+
+# page[size] maxima (metrics has no page[size] parameter; it serves up to 200 per page)
+EVENTS_PAGE_SIZE = 1000
+PROFILES_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A per-endpoint rate limit: `burst` requests per second and `steady` requests per minute."""
+
+    burst: int
+    steady: int
+
+
+# x-klaviyo-ratelimit of each operation in the OpenAPI definitions (reference/klaviyo-openapi-*)
+RATE_LIMITS: dict[str, Budget] = {
+    METRICS_PATH: Budget(burst=10, steady=150),
+    PROFILES_PATH: Budget(burst=75, steady=750),
+    EVENTS_PATH: Budget(burst=350, steady=3500),
+}
+# additional-fields[profile]=predictive_analytics has its own, much lower limit
+PREDICTIVE_BUDGET = Budget(burst=10, steady=150)
+PREDICTIVE_BUDGET_KEY = PROFILES_PATH + "#predictive_analytics"
+
+SCOPES: dict[str, str] = {
+    METRICS_PATH: "metrics:read",
+    PROFILES_PATH: "profiles:read",
+    EVENTS_PATH: "events:read",
+}
+
+OBJECTS = ("profiles", "events")
+HISTORY_WINDOWS: dict[str, timedelta | None] = {
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "1y": timedelta(days=365),
+    "all": None,
+}
+DEFAULT_HISTORY = "all"
+DEFAULT_LOOKBACK = timedelta(hours=1)
+
+# Parallel extraction: worker threads per resource and how finely a window is cut.
+EVENTS_WORKERS = 16
+PROFILES_WORKERS = 4
+SLICES_PER_WORKER = 4
+MIN_SLICE = timedelta(minutes=1)
+# pages buffered between the fetching threads and dlt (bounds memory: ~1 MB per events page)
+QUEUE_PAGES = 24
+
+# Retries: 429 waits Retry-After; 5xx, dropped connections and truncated bodies back off
+MAX_ATTEMPTS = 8
+BACKOFF_INITIAL_S = 0.5
+BACKOFF_MAX_S = 30.0
+REQUEST_TIMEOUT_S = (10.0, 120.0)
+# fraction of each published budget we plan to use (clock skew, in-flight requests)
+BUDGET_SAFETY = 0.98
