@@ -23,6 +23,7 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--warehouse", "-w", required=True, type=click.Choice(WAREHOUSES), help="Warehouse type.")
 @click.option("--raw-schema", help="Schema (dataset) the loader writes to [klaviyo_raw].")
 @click.option("--target-schema", help="Schema (dataset) dbt builds the Klaviyo tables in [klaviyo].")
+@click.option("--staging-schema", help="Schema (dataset) of dbt's staging views [klaviyo_staging].")
 @click.option(
     "--set", "assignments", multiple=True, metavar="NAME=VALUE",
     help="Fill a ${NAME} placeholder, e.g. --set LOADER_PASSWORD=... (repeatable).",
@@ -32,6 +33,7 @@ def setup_sql(
     warehouse: str,
     raw_schema: str | None,
     target_schema: str | None,
+    staging_schema: str | None,
     assignments: tuple[str, ...],
     keep_placeholders: bool,
 ) -> None:
@@ -41,10 +43,10 @@ def setup_sql(
     listed on stderr: replace them before running it.
     """
     values = _parse_assignments(assignments)
-    if raw_schema:
-        values["RAW_SCHEMA"] = raw_schema
-    if target_schema:
-        values["TARGET_SCHEMA"] = target_schema
+    for name, value in (("RAW_SCHEMA", raw_schema), ("TARGET_SCHEMA", target_schema),
+                        ("STAGING_SCHEMA", staging_schema)):
+        if value:
+            values[name] = value
     script = render(warehouse, values, use_defaults=not keep_placeholders)
     click.echo(script, nl=False)
     left = placeholders(script)

@@ -27,6 +27,7 @@ _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
 DEFAULTS: dict[str, str] = {
     "RAW_SCHEMA": "klaviyo_raw",
     "TARGET_SCHEMA": "klaviyo",
+    "STAGING_SCHEMA": "klaviyo_staging",
     "LOADER_USER": "klaviyo_loader",
     "DBT_USER": "klaviyo_dbt",
     "LOCATION": "US",

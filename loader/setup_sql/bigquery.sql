@@ -14,6 +14,7 @@
 --   LOCATION                   dataset location                         (default US)
 --   RAW_SCHEMA                 raw dataset written by the loader        (default klaviyo_raw)
 --   TARGET_SCHEMA              dataset dbt builds the Klaviyo tables in (default klaviyo)
+--   STAGING_SCHEMA             dataset of dbt's staging views    (default klaviyo_staging)
 --   LOADER_SERVICE_ACCOUNT     the loader's SERVICE ACCOUNT EMAIL
 --   DBT_SERVICE_ACCOUNT        dbt's SERVICE ACCOUNT EMAIL
 --
@@ -27,6 +28,7 @@
 CREATE SCHEMA IF NOT EXISTS `${PROJECT_ID}.${RAW_SCHEMA}` OPTIONS (location = '${LOCATION}');
 CREATE SCHEMA IF NOT EXISTS `${PROJECT_ID}.${RAW_SCHEMA}_staging` OPTIONS (location = '${LOCATION}');
 CREATE SCHEMA IF NOT EXISTS `${PROJECT_ID}.${TARGET_SCHEMA}` OPTIONS (location = '${LOCATION}');
+CREATE SCHEMA IF NOT EXISTS `${PROJECT_ID}.${STAGING_SCHEMA}` OPTIONS (location = '${LOCATION}');
 
 -- The loader edits its datasets: dlt creates, alters and merges its tables there.
 GRANT `roles/bigquery.dataEditor` ON SCHEMA `${PROJECT_ID}.${RAW_SCHEMA}`
@@ -41,4 +43,6 @@ GRANT `roles/bigquery.dataViewer` ON SCHEMA `${PROJECT_ID}.${TARGET_SCHEMA}`
 GRANT `roles/bigquery.dataViewer` ON SCHEMA `${PROJECT_ID}.${RAW_SCHEMA}`
     TO "serviceAccount:${DBT_SERVICE_ACCOUNT}";
 GRANT `roles/bigquery.dataEditor` ON SCHEMA `${PROJECT_ID}.${TARGET_SCHEMA}`
+    TO "serviceAccount:${DBT_SERVICE_ACCOUNT}";
+GRANT `roles/bigquery.dataEditor` ON SCHEMA `${PROJECT_ID}.${STAGING_SCHEMA}`
     TO "serviceAccount:${DBT_SERVICE_ACCOUNT}";

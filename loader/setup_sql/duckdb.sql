@@ -9,6 +9,7 @@
 -- `klaviyo-sync setup-sql --warehouse duckdb` fill them in:
 --   RAW_SCHEMA        schema the loader (dlt) writes the raw tables to     (default klaviyo_raw)
 --   TARGET_SCHEMA     schema dbt builds klaviyo_profile/_event/_metric in  (default klaviyo)
+--   STAGING_SCHEMA    schema of dbt's staging views                        (default klaviyo_staging)
 --
 -- Run it with: duckdb klaviyo_sync.duckdb < duckdb.sql
 
@@ -16,3 +17,4 @@ CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA};
 -- dlt's merge loads go through a staging dataset named <raw schema>_staging.
 CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA}_staging;
 CREATE SCHEMA IF NOT EXISTS ${TARGET_SCHEMA};
+CREATE SCHEMA IF NOT EXISTS ${STAGING_SCHEMA};

@@ -13,6 +13,7 @@
 --   DATABASE            the database to set up (connect to it to run this script)
 --   RAW_SCHEMA          raw schema written by the loader               (default klaviyo_raw)
 --   TARGET_SCHEMA       schema dbt builds the Klaviyo tables in        (default klaviyo)
+--   STAGING_SCHEMA      schema of dbt's staging views                  (default klaviyo_staging)
 --   LOADER_USER         login role of the loader                       (default klaviyo_loader)
 --   LOADER_PASSWORD     its password
 --   DBT_USER            login role of dbt                              (default klaviyo_dbt)
@@ -28,8 +29,9 @@ GRANT CONNECT ON DATABASE ${DATABASE} TO ${LOADER_USER}, ${DBT_USER};
 -- The loader owns its schemas: dlt creates, alters and merges its tables there.
 CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA} AUTHORIZATION ${LOADER_USER};
 CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA}_staging AUTHORIZATION ${LOADER_USER};
--- dbt owns the target schema: it creates, replaces and renames its tables and views there.
+-- dbt owns the target and staging schemas: it creates, replaces and renames its tables and views there.
 CREATE SCHEMA IF NOT EXISTS ${TARGET_SCHEMA} AUTHORIZATION ${DBT_USER};
+CREATE SCHEMA IF NOT EXISTS ${STAGING_SCHEMA} AUTHORIZATION ${DBT_USER};
 
 -- dbt reads the raw tables, including those the loader creates later.
 GRANT USAGE ON SCHEMA ${RAW_SCHEMA} TO ${DBT_USER};

@@ -12,6 +12,7 @@
 --
 --   RAW_SCHEMA          raw schema written by the loader               (default klaviyo_raw)
 --   TARGET_SCHEMA       schema dbt builds the Klaviyo tables in        (default klaviyo)
+--   STAGING_SCHEMA      schema of dbt's staging views                  (default klaviyo_staging)
 --   LOADER_USER         user of the loader                             (default klaviyo_loader)
 --   LOADER_PASSWORD     its password (8-64 characters, upper and lower case letters and a digit)
 --   DBT_USER            user of dbt                                    (default klaviyo_dbt)
@@ -28,8 +29,9 @@ CREATE USER ${DBT_USER} PASSWORD '${DBT_PASSWORD}';
 -- The loader owns its schemas: dlt creates, alters and merges its tables there.
 CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA} AUTHORIZATION ${LOADER_USER};
 CREATE SCHEMA IF NOT EXISTS ${RAW_SCHEMA}_staging AUTHORIZATION ${LOADER_USER};
--- dbt owns the target schema: it creates, replaces and renames its tables and views there.
+-- dbt owns the target and staging schemas: it creates, replaces and renames its tables and views there.
 CREATE SCHEMA IF NOT EXISTS ${TARGET_SCHEMA} AUTHORIZATION ${DBT_USER};
+CREATE SCHEMA IF NOT EXISTS ${STAGING_SCHEMA} AUTHORIZATION ${DBT_USER};
 
 -- dbt reads the raw tables, including those the loader creates later.
 GRANT USAGE ON SCHEMA ${RAW_SCHEMA} TO ${DBT_USER};

@@ -17,6 +17,7 @@
 --   WAREHOUSE           virtual warehouse to create and use            (default KLAVIYO_WH)
 --   RAW_SCHEMA          raw schema written by the loader               (default klaviyo_raw)
 --   TARGET_SCHEMA       schema dbt builds the Klaviyo tables in        (default klaviyo)
+--   STAGING_SCHEMA      schema of dbt's staging views                  (default klaviyo_staging)
 --   LOADER_USER         user of the loader; its role is <user>_ROLE    (default klaviyo_loader)
 --   LOADER_PASSWORD     its password
 --   DBT_USER            user of dbt; its role is <user>_ROLE           (default klaviyo_dbt)
@@ -44,6 +45,7 @@ CREATE DATABASE IF NOT EXISTS ${DATABASE};
 CREATE SCHEMA IF NOT EXISTS ${DATABASE}.${RAW_SCHEMA};
 CREATE SCHEMA IF NOT EXISTS ${DATABASE}.${RAW_SCHEMA}_staging;
 CREATE SCHEMA IF NOT EXISTS ${DATABASE}.${TARGET_SCHEMA};
+CREATE SCHEMA IF NOT EXISTS ${DATABASE}.${STAGING_SCHEMA};
 
 GRANT USAGE ON WAREHOUSE ${WAREHOUSE} TO ROLE ${LOADER_USER}_ROLE;
 GRANT USAGE ON WAREHOUSE ${WAREHOUSE} TO ROLE ${DBT_USER}_ROLE;
@@ -53,8 +55,9 @@ GRANT USAGE ON DATABASE ${DATABASE} TO ROLE ${DBT_USER}_ROLE;
 -- The loader owns its schemas: dlt creates, alters, stages into and merges its tables there.
 GRANT OWNERSHIP ON SCHEMA ${DATABASE}.${RAW_SCHEMA} TO ROLE ${LOADER_USER}_ROLE COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON SCHEMA ${DATABASE}.${RAW_SCHEMA}_staging TO ROLE ${LOADER_USER}_ROLE COPY CURRENT GRANTS;
--- dbt owns the target schema: it creates, replaces and swaps its tables and views there.
+-- dbt owns the target and staging schemas: it creates, replaces and swaps its tables and views there.
 GRANT OWNERSHIP ON SCHEMA ${DATABASE}.${TARGET_SCHEMA} TO ROLE ${DBT_USER}_ROLE COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON SCHEMA ${DATABASE}.${STAGING_SCHEMA} TO ROLE ${DBT_USER}_ROLE COPY CURRENT GRANTS;
 
 USE ROLE SECURITYADMIN;
 -- dbt reads the raw tables, including those the loader creates later.

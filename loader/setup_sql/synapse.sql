@@ -12,6 +12,7 @@
 --
 --   RAW_SCHEMA          raw schema written by the loader               (default klaviyo_raw)
 --   TARGET_SCHEMA       schema dbt builds the Klaviyo tables in        (default klaviyo)
+--   STAGING_SCHEMA      schema of dbt's staging views                  (default klaviyo_staging)
 --   LOADER_USER         login and user of the loader                   (default klaviyo_loader)
 --   LOADER_PASSWORD     its password (Azure SQL password policy applies)
 --   DBT_USER            login and user of dbt                          (default klaviyo_dbt)
@@ -34,8 +35,10 @@ CREATE SCHEMA ${RAW_SCHEMA} AUTHORIZATION ${LOADER_USER};
 GO
 CREATE SCHEMA ${RAW_SCHEMA}_staging AUTHORIZATION ${LOADER_USER};
 GO
--- dbt owns the target schema: it creates, replaces and renames its tables and views there.
+-- dbt owns the target and staging schemas: it creates, replaces and renames its tables and views there.
 CREATE SCHEMA ${TARGET_SCHEMA} AUTHORIZATION ${DBT_USER};
+GO
+CREATE SCHEMA ${STAGING_SCHEMA} AUTHORIZATION ${DBT_USER};
 GO
 -- Creating tables needs the database permission too; it only applies in schemas a user may alter.
 GRANT CREATE TABLE TO ${LOADER_USER};

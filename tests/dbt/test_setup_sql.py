@@ -38,14 +38,14 @@ def _schemas(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def test_duckdb_script_creates_the_schemas_and_can_run_twice(tmp_path: Path) -> None:
-    script = render("duckdb", {"RAW_SCHEMA": "kl_raw", "TARGET_SCHEMA": "kl"})
+    script = render("duckdb", {"RAW_SCHEMA": "kl_raw", "TARGET_SCHEMA": "kl", "STAGING_SCHEMA": "kl_stg"})
     assert placeholders(script) == []
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:
-        assert not {"kl_raw", "kl_raw_staging", "kl"} & _schemas(con)
+        assert not {"kl_raw", "kl_raw_staging", "kl", "kl_stg"} & _schemas(con)
         con.execute(script)
         con.execute(script)
-        assert {"kl_raw", "kl_raw_staging", "kl"} <= _schemas(con)
+        assert {"kl_raw", "kl_raw_staging", "kl", "kl_stg"} <= _schemas(con)
         con.execute("create table kl_raw.events (id varchar primary key)")
     finally:
         con.close()
@@ -56,6 +56,7 @@ def test_cli_prints_the_script_with_defaults_and_lists_what_is_left(tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert "CREATE SCHEMA IF NOT EXISTS klaviyo_raw AUTHORIZATION klaviyo_loader;" in result.stdout
     assert "CREATE SCHEMA IF NOT EXISTS klaviyo AUTHORIZATION klaviyo_dbt;" in result.stdout
+    assert "CREATE SCHEMA IF NOT EXISTS klaviyo_staging AUTHORIZATION klaviyo_dbt;" in result.stdout
     assert "GRANT CONNECT ON DATABASE analytics" in result.stdout
     assert "PASSWORD '${LOADER_PASSWORD}'" in result.stdout
     assert "Replace ${LOADER_PASSWORD}, ${DBT_PASSWORD}" in result.stderr
@@ -70,11 +71,13 @@ def test_cli_keep_placeholders_prints_the_template_unchanged() -> None:
 
 def test_cli_schema_options_and_duckdb_needs_nothing_else() -> None:
     result = CliRunner().invoke(
-        main, ["setup-sql", "-w", "duckdb", "--raw-schema", "k_raw", "--target-schema", "k_marts"]
+        main, ["setup-sql", "-w", "duckdb", "--raw-schema", "k_raw", "--target-schema", "k_marts",
+               "--staging-schema", "k_stg"]
     )
     assert result.exit_code == 0, result.output
     assert "CREATE SCHEMA IF NOT EXISTS k_raw_staging;" in result.stdout
     assert "CREATE SCHEMA IF NOT EXISTS k_marts;" in result.stdout
+    assert "CREATE SCHEMA IF NOT EXISTS k_stg;" in result.stdout
     assert result.stderr == ""
 
 
@@ -113,7 +116,7 @@ def test_every_script_fills_completely_and_parses_in_its_dialect(warehouse: str)
     assert "SCHEMA" in script and "klaviyo_raw" in script
     batches = script.split("\nGO\n") if warehouse == "synapse" else [script]
     statements = [s for batch in batches for s in sqlglot.parse(batch, read=SQLGLOT_DIALECT[warehouse]) if s]
-    # A schema for the raw data, dlt's staging dataset and the dbt target, at least.
+    # The raw schema, dlt's staging dataset, the dbt target and dbt's staging views.
     texts = [s.sql(dialect=SQLGLOT_DIALECT[warehouse], comments=False).upper() for s in statements]
-    assert len([t for t in texts if t.startswith("CREATE SCHEMA")]) == 3, texts
+    assert len([t for t in texts if t.startswith("CREATE SCHEMA")]) == 4, texts
     assert warehouse == "duckdb" or any(t.startswith("GRANT") for t in texts)
