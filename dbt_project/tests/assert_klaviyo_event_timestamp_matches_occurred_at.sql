@@ -1,0 +1,8 @@
+-- occurred_at (from the ISO datetime) and event_timestamp (epoch seconds) must be the same instant:
+-- a mismatch means an offset was dropped or applied twice.
+{{ config(enabled=var('klaviyo_events_enabled', true)) }}
+
+select event_id, occurred_at, event_timestamp
+from {{ ref('klaviyo_event') }}
+where occurred_at < {{ dbt.dateadd('second', -1, klaviyo_warehouse.epoch_to_timestamp('event_timestamp')) }}
+   or occurred_at > {{ dbt.dateadd('second', 1, klaviyo_warehouse.epoch_to_timestamp('event_timestamp')) }}
