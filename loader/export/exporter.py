@@ -85,8 +85,9 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
             if writer is None:
                 plan = plan_columns(options.kind, table.column_names, where)
                 writer = PartWriter(out, stem, list(plan.headers), int(options.max_file_mb * MB))
-                rejects = PartWriter(out / "rejects", f"{stem}.rejects", ["_row", "_problems", *plan.headers],
-                                     sys.maxsize)
+                rejects = PartWriter(
+                    out / "rejects", f"{stem}.rejects", ["_row", "_problems", *plan.headers], sys.maxsize
+                )
             batch = _check(plan, table, tracker)
             for i, header, reason in sorted(batch.issues):
                 log.add(Problem(writer.current_name, base + i + 1, plan.label(header), reason))
@@ -137,9 +138,11 @@ def _rejected(plan: ColumnPlan, batch: _Batch, base: int) -> pa.Table:
     for i, header, reason in sorted(batch.issues):
         reasons.setdefault(i, []).append(f"{plan.label(header)}: {reason}")
     take = pa.array(rows)
-    columns = [pa.array([str(base + i + 1) for i in rows], pa.string()),
-               pa.array(["; ".join(reasons[i]) for i in rows.tolist()], pa.string()),
-               *(batch.texts[h].take(take) for h in plan.headers)]
+    columns = [
+        pa.array([str(base + i + 1) for i in rows], pa.string()),
+        pa.array(["; ".join(reasons[i]) for i in rows.tolist()], pa.string()),
+        *(batch.texts[h].take(take) for h in plan.headers),
+    ]
     return pa.table(columns, names=["_row", "_problems", *plan.headers])
 
 
@@ -156,8 +159,14 @@ def _fail_strict(log: ProblemLog, writer: PartWriter, rejects: PartWriter | None
     )
 
 
-def _finish(result: ExportResult, writer: PartWriter | None, rejects: PartWriter | None, log: ProblemLog,
-            options: ExportOptions, where: str) -> ExportResult:
+def _finish(
+    result: ExportResult,
+    writer: PartWriter | None,
+    rejects: PartWriter | None,
+    log: ProblemLog,
+    options: ExportOptions,
+    where: str,
+) -> ExportResult:
     result.files = writer.finish() if writer else []
     if rejects is not None and result.rejected:
         result.rejects_file = options.out_dir / "rejects" / rejects.finish()[0].name

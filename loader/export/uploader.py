@@ -1,0 +1,194 @@
+"""Upload several files to Klaviyo's `profiles/` or `events/` folder: parallel, retried, recorded.
+
+One thread and one SFTP connection per file (at most `parallel` at once). Connection failures and
+drops are retried with bounded exponential backoff (tenacity), each retry logged; a retry resumes
+from the partial remote file. Trust and authentication failures are not retried. Every upload is
+recorded in the import history (incomplete when it starts or fails, completed once renamed).
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import logging
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import paramiko
+import tenacity
+
+from loader.errors import SyncError
+from loader.export.history import COMPLETED, ImportHistory, ImportRecord
+from loader.export.sftp import SftpSettings, Transfer, connect, remote_paths, send_file
+from loader.secrets import redact
+
+log = logging.getLogger(__name__)
+FOLDERS = ("profiles", "events")
+ByteCallback = Callable[[Path, int], None]
+
+
+@dataclass
+class UploadOptions:
+    folder: str
+    parallel: int = 4
+    attempts: int = 5
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (SyncError, PermissionError, FileNotFoundError)):
+        return False
+    return isinstance(exc, (OSError, EOFError, paramiko.SSHException))
+
+
+def upload_files(
+    settings: SftpSettings,
+    files: Sequence[Path],
+    options: UploadOptions,
+    history: ImportHistory,
+    on_bytes: ByteCallback | None = None,
+) -> list[ImportRecord]:
+    """Upload every file; raise one SyncError naming the failed ones after all have been tried."""
+    if options.folder not in FOLDERS:
+        raise SyncError(f"unknown folder {options.folder!r}", "--folder", "use profiles or events")
+    for path in files:
+        if not path.is_file():
+            raise SyncError("file to upload not found", str(path), "check the path (see the export manifest)")
+    done: list[ImportRecord] = []
+    failed: list[tuple[Path, BaseException]] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(options.parallel, len(files)))) as pool:
+        futures = {
+            pool.submit(upload_one, settings, path, options, history, on_bytes): path for path in files
+        }
+        for future in as_completed(futures):
+            try:
+                done.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - reported together below
+                failed.append((futures[future], exc))
+    if failed:
+        path, first = failed[0]
+        raise SyncError(
+            f"{len(failed)} of {len(files)} upload(s) failed; first: {path.name}: {redact(str(first))}",
+            settings.address,
+            "fix the cause and run the same upload again: finished files are in place, partial ones resume",
+        )
+    return done
+
+
+def upload_one(
+    settings: SftpSettings,
+    local: Path,
+    options: UploadOptions,
+    history: ImportHistory,
+    on_bytes: ByteCallback | None = None,
+) -> ImportRecord:
+    rows, sha256 = file_facts(local)
+    record = ImportRecord(
+        id=uuid.uuid4().hex,
+        file=str(local),
+        remote_path=remote_paths(local, options.folder)[0],
+        host=f"{settings.host}:{settings.port}",
+        status="incomplete",
+        bytes=local.stat().st_size,
+        rows=rows,
+        started_at=_now(),
+        uploaded_by=f"{getpass.getuser()}@{socket.gethostname()} as {settings.user}",
+        sha256=sha256,
+    )
+    history.record(record)
+    try:
+        transfer = _with_retries(settings, local, options, on_bytes)
+    except BaseException as exc:
+        record.error, record.finished_at = redact(str(exc)), _now()
+        history.record(record)
+        raise
+    record.status, record.finished_at, record.resumed_from = COMPLETED, _now(), transfer.resumed_from
+    history.record(record)
+    return record
+
+
+def _with_retries(
+    settings: SftpSettings, local: Path, options: UploadOptions, on_bytes: ByteCallback | None
+) -> Transfer:
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: %s to %s failed (%s: %s); attempt %d/%d, retrying in %.1f s",
+            local.name,
+            "upload",
+            settings.address,
+            type(exc).__name__,
+            redact(str(exc)),
+            state.attempt_number,
+            options.attempts,
+            wait,
+        )
+
+    progress = (lambda n: on_bytes(local, n)) if on_bytes else None
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(max(1, options.attempts)),
+        wait=tenacity.wait_exponential(multiplier=options.backoff, max=options.backoff_max),
+        retry=tenacity.retry_if_exception(_transient),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt, connect(settings) as sftp:
+                return _send(sftp, local, options.folder, progress)
+    except SyncError:
+        raise
+    except Exception as exc:
+        raise SyncError(
+            f"upload of {local.name} failed after {options.attempts} attempt(s): "
+            f"{type(exc).__name__}: {redact(str(exc))}",
+            settings.address,
+            "check that the server is reachable, then run the upload again: it resumes the partial file",
+        ) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _send(
+    sftp: paramiko.SFTPClient, local: Path, folder: str, progress: Callable[[int], None] | None
+) -> Transfer:
+    try:
+        return send_file(sftp, local, folder, progress)
+    except PermissionError as exc:
+        raise SyncError(
+            f"permission denied: {exc}", f"remote folder {folder}/", "check the SFTP user's rights"
+        ) from exc
+    except FileNotFoundError as exc:
+        raise SyncError(
+            f"remote folder {folder!r} not found ({exc})",
+            "--folder",
+            "Klaviyo's server has profiles/ and events/",
+        ) from exc
+
+
+def file_facts(local: Path) -> tuple[int | None, str | None]:
+    """Rows and sha256 from the export manifest next to the file, else rows counted from the CSV."""
+    for manifest in local.parent.glob("*.manifest.json"):
+        try:
+            files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+        except (OSError, ValueError):
+            continue
+        for entry in files:
+            if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
+                return int(entry["rows"]), str(entry["sha256"])
+    try:
+        with local.open(encoding="utf-8", newline="") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0), None
+    except (UnicodeDecodeError, csv.Error):
+        return None, None
