@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.emulator",
     "tests.fixtures.sshd",
+    "tests.fixtures.fakesnow",
+    "tests.fixtures.crucible",
 ]
