@@ -154,6 +154,10 @@ class KlaviyoClient:
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
+            if response.headers.get("Content-Length") == str(len(body)):
+                # the whole body arrived and it is not JSON: a malformed page, not a network fault
+                where = f"GET {_display(response.url)} (page {number})"
+                raise malformed_page(f"the body is not JSON ({len(body)} bytes)", where) from None
             raise RetryableResponse(f"incomplete JSON body ({len(body)} bytes)") from None
         return self._page(response.url, number, document)
 

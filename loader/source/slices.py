@@ -33,9 +33,9 @@ class Window:
 
 
 def run_upper_bound(now: datetime | None = None) -> datetime:
-    """The run's start time, whole seconds, UTC: the exclusive end of every window of this run."""
+    """The run's start time, UTC: the exclusive end of every window of this run."""
     now = now or datetime.now(timezone.utc)
-    return now.astimezone(timezone.utc).replace(microsecond=0)
+    return now.astimezone(timezone.utc)
 
 
 def plan_window(

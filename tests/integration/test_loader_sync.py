@@ -1,0 +1,93 @@
+"""Full and incremental syncs against the emulator, compared exactly with its ground truth."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.conftest import Warehouse
+from tests.integration.expected import (
+    EVENT_COLUMNS,
+    METRIC_COLUMNS,
+    PROFILE_COLUMNS,
+    assert_same,
+    loaded_events,
+    loaded_metrics,
+    loaded_profiles,
+    truth_events,
+    truth_metrics,
+    truth_profiles,
+    unique_ids,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def check_all(warehouse: Warehouse, emulator, until) -> None:  # type: ignore[no-untyped-def]
+    truth = emulator.emulator.truth
+    events = unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events")
+    assert_same(loaded_events(events), truth_events(truth.events(until=until)), "events")
+    profiles = unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles")
+    expected = {k: v for k, v in truth_profiles(truth.profiles()).items() if v[1] < until}
+    assert_same(loaded_profiles(profiles), expected, "profiles")
+    metrics = unique_ids(warehouse.rows("metrics", METRIC_COLUMNS), "metrics")
+    assert_same(loaded_metrics(metrics), truth_metrics(truth.metrics()), "metrics")
+
+
+def test_full_sync_loads_exactly_what_the_api_serves(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    result = warehouse.sync()
+    assert {o.name: o.kind for o in result.objects.values()} == {
+        "metrics": "historical", "profiles": "historical", "events": "historical"}
+    future = emulator.emulator.truth.events(since=result.run_start)
+    assert future, "the emulator serves future-dated events; they must wait for their time"
+    check_all(warehouse, emulator, until=result.run_start)
+    assert result.objects["events"].rows_loaded == len(emulator.emulator.truth.events(until=result.run_start))
+
+
+def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    first = warehouse.sync()
+    emu = emulator.emulator
+    emu.grow(new_events=60, late_events=15, late_by=timedelta(minutes=30), future_events=3,
+             updated_profiles=10, new_profiles=5)
+    second = warehouse.sync()
+    assert second.objects["events"].kind == "periodic"
+    assert second.objects["profiles"].kind == "periodic"
+    # the second run only read from the first run's start minus the lookback
+    assert second.objects["events"].cursor_from == first.run_start - timedelta(hours=1)
+    check_all(warehouse, emulator, until=second.run_start)
+    # a third run with nothing new changes nothing
+    before = warehouse.rows("events", EVENT_COLUMNS)
+    third = warehouse.sync()
+    check_all(warehouse, emulator, until=third.run_start)
+    assert warehouse.rows("events", EVENT_COLUMNS) == before
+
+
+def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    first = duckdb_warehouse.sync(objects=("events",))
+    emulator.emulator.grow(late_events=12, late_by=timedelta(hours=5))
+    late = {e["id"] for e in emulator.emulator.truth.events(until=first.run_start)} - {
+        r[0] for r in duckdb_warehouse.rows("events", "id")}
+    assert len(late) == 12
+    duckdb_warehouse.sync(objects=("events",))
+    loaded = {r[0] for r in duckdb_warehouse.rows("events", "id")}
+    assert not late & loaded, "5 h late events are outside the 1 h lookback"
+    result = duckdb_warehouse.sync(objects=("events",), reconcile="7d")
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, truth_events(emulator.emulator.truth.events(until=result.run_start)), "events")
+
+
+@pytest.mark.parametrize("history,days", [("30d", 30), ("90d", 90), ("1y", 365), ("all", None)])
+def test_history_window_of_the_first_sync(duckdb_warehouse: Warehouse, emulator, history, days) -> None:  # type: ignore[no-untyped-def]
+    result = duckdb_warehouse.sync(history=history, objects=("events",))
+    since = None if days is None else result.run_start - timedelta(days=days)
+    expected = truth_events(emulator.emulator.truth.events(since=since, until=result.run_start))
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, f"events, history {history}")
+    assert "profiles" not in duckdb_warehouse.tables()
+    # the history window applies to the first sync only: later runs continue from the cursor
+    emulator.emulator.grow(new_events=20)
+    second = duckdb_warehouse.sync(history=history, objects=("events",))
+    expected = truth_events(emulator.emulator.truth.events(since=since, until=second.run_start))
+    loaded = loaded_events(duckdb_warehouse.rows("events", EVENT_COLUMNS))
+    assert_same(loaded, expected, f"events after the second run, history {history}")
