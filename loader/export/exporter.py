@@ -89,11 +89,11 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
                     out / "rejects", f"{stem}.rejects", ["_row", "_problems", *plan.headers], sys.maxsize
                 )
             batch = _check(plan, table, tracker)
-            for i, header, reason in sorted(batch.issues):
-                log.add(Problem(writer.current_name, base + i + 1, plan.label(header), reason))
             if options.strict and batch.issues:
+                _log_problems(log, plan, batch, base, [(0, writer.current_name)])
                 _fail_strict(log, writer, rejects)
-            writer.write(_accepted(plan, batch))
+            placed = writer.write(_accepted(plan, batch))
+            _log_problems(log, plan, batch, base, placed or [(0, writer.current_name)])
             assert rejects is not None
             rejects.write(_rejected(plan, batch, base))
             result.rows += int((~batch.rejected).sum())
@@ -125,6 +125,21 @@ def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker) -> _Bat
     for header in duplicate_headers(plan):
         tracker.record(header, texts[header], ~rejected)
     return _Batch(texts, rejected, issues + duplicates)
+
+
+def _log_problems(
+    log: ProblemLog, plan: ColumnPlan, batch: _Batch, base: int, placed: list[tuple[int, str]]
+) -> None:
+    """Each problem names the part its row would have gone into (rows are numbered in the result)."""
+    accepted_before = np.cumsum(~batch.rejected) - (~batch.rejected)
+    starts = np.array([start for start, _ in placed], dtype=np.int64)
+    for i, header, reason in sorted(batch.issues):
+        part = (
+            placed[max(int(np.searchsorted(starts, accepted_before[i], side="right")) - 1, 0)][1]
+            if placed
+            else ""
+        )
+        log.add(Problem(part or "(not written)", base + i + 1, plan.label(header), reason))
 
 
 def _accepted(plan: ColumnPlan, batch: _Batch) -> pa.Table:

@@ -87,10 +87,14 @@ class PartWriter:
     def _temp(self, name: str) -> Path:
         return self.out_dir / f".{name}.tmp"
 
-    def write(self, table: pa.Table) -> None:
-        """Append rows (all-text columns in header order), starting new parts as needed."""
+    def write(self, table: pa.Table) -> list[tuple[int, str]]:
+        """Append rows (all-text columns in header order), starting new parts as needed.
+
+        Returns (index of the first row, part name) for each part the rows went into.
+        """
         sizes = np.cumsum(row_sizes(table))
         start = 0
+        placed: list[tuple[int, str]] = []
         while start < table.num_rows:
             used = self.parts[-1].bytes if self._file else 0
             room = self.max_bytes - (used or len(self.header))
@@ -106,9 +110,11 @@ class PartWriter:
                 self._close_part()
                 continue
             self._append(table.slice(start, fit), int(sizes[start + fit - 1] - base))
+            placed.append((start, self.parts[-1].name))
             start += fit
             if start < table.num_rows:
                 self._close_part()
+        return placed
 
     def _append(self, rows: pa.Table, expected: int) -> None:
         if self._file is None:

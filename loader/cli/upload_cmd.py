@@ -1,0 +1,98 @@
+"""`klaviyo-sync upload` and `imports`: send export files to Klaviyo's SFTP, show the import history."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from loader.cli.app import main
+from loader.export.exporter import read_manifest
+from loader.export.history import ImportHistory, history_path
+from loader.export.settings import resolve_sftp_settings
+from loader.export.uploader import FOLDERS, UploadOptions, upload_files
+
+
+def _expand(files: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a `*.manifest.json` stands for the CSV files it lists."""
+    out: list[Path] = []
+    for path in files:
+        if path.name.endswith(".manifest.json"):
+            entries = read_manifest(path).get("files") or []
+            out += [path.parent / str(entry["name"]) for entry in entries]  # type: ignore[union-attr,index]
+        else:
+            out.append(path)
+    return out
+
+
+@main.command("upload")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--folder", type=click.Choice(FOLDERS), required=True, help="Klaviyo import folder.")
+@click.option("--host", help="[export.sftp] host")
+@click.option("--port", type=int, help="[export.sftp] port (default 22)")
+@click.option("--user", help="[export.sftp] user")
+@click.option("--key", "key_path", help="Private key path ([export.sftp] key_path).")
+@click.option("--known-hosts", help="known_hosts file holding the server key ([export.sftp] known_hosts).")
+@click.option(
+    "--host-fingerprint", help="Pinned server key fingerprint, SHA256:... (instead of known_hosts)."
+)
+@click.option("--parallel", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Retries per file.")
+@click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def upload_cmd(
+    files: tuple[Path, ...],
+    folder: str,
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    key_path: str | None,
+    known_hosts: str | None,
+    host_fingerprint: str | None,
+    parallel: int,
+    retries: int,
+    history_file: str | None,
+    progress: bool,
+) -> None:
+    """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
+    settings = resolve_sftp_settings(host, port, user, key_path, known_hosts, host_fingerprint)
+    paths = _expand(files)
+    options = UploadOptions(folder, parallel=parallel, attempts=retries + 1)
+    history = ImportHistory(history_path(history_file))
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
+        tasks = {p: bar.add_task(p.name, total=p.stat().st_size if p.is_file() else 0) for p in paths}
+        records = upload_files(settings, paths, options, history, lambda p, n: bar.advance(tasks[p], n))
+    for record in sorted(records, key=lambda r: r.remote_path):
+        resumed = f" (resumed at byte {record.resumed_from})" if record.resumed_from else ""
+        click.echo(f"Uploaded {record.file} -> {record.remote_path}{resumed}")
+
+
+@main.command("imports")
+@click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+def imports_cmd(history_file: str | None, as_json: bool, limit: int) -> None:
+    """Show the import history: status, rows, bytes, date, uploaded by, remote path, error."""
+    records = ImportHistory(history_path(history_file)).records()[-limit:]
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in records], indent=2))
+        return
+    table = Table("Status", "Rows", "Bytes", "Date", "Uploaded by", "Remote path", "Error")
+    for r in records:
+        rows = "" if r.rows is None else str(r.rows)
+        table.add_row(
+            r.status,
+            rows,
+            str(r.bytes),
+            r.finished_at or r.started_at,
+            r.uploaded_by,
+            f"{r.host}/{r.remote_path}",
+            r.error or "",
+        )
+    Console(width=200).print(table)

@@ -1,0 +1,81 @@
+"""SFTP settings from the command line, else dlt config `[export.sftp]`, the passphrase from secrets.
+
+```toml
+# .dlt/config.toml
+[export.sftp]
+host = "sftp.klaviyo.com"
+port = 22
+user = "XXXXXX_XXXXX"
+key_path = "~/.ssh/klaviyo_sftp"
+known_hosts = "~/.ssh/known_hosts"      # or host_fingerprint = "SHA256:..."
+
+# .dlt/secrets.toml (or env EXPORT__SFTP__KEY_PASSPHRASE)
+[export.sftp]
+key_passphrase = "..."
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from loader.errors import SyncError
+from loader.export.sftp import SftpSettings
+
+SECTION = "export.sftp"
+
+
+def _config(key: str) -> Any:
+    return dlt.config.get(f"{SECTION}.{key}")
+
+
+def _required(value: Any, option: str, key: str) -> Any:
+    if value in (None, ""):
+        raise SyncError(
+            f"missing SFTP setting {key}",
+            f"{option} or [{SECTION}] {key} in .dlt/config.toml",
+            f"pass {option} or set {key} under [{SECTION}]",
+        )
+    return value
+
+
+def _path(value: Any) -> Path | None:
+    return Path(str(value)).expanduser() if value else None
+
+
+def resolve_sftp_settings(
+    host: str | None = None,
+    port: int | None = None,
+    user: str | None = None,
+    key_path: str | Path | None = None,
+    known_hosts: str | Path | None = None,
+    host_fingerprint: str | None = None,
+) -> SftpSettings:
+    """Merge CLI values over config; refuse to run without a way to verify the host key."""
+    known = _path(known_hosts or _config("known_hosts"))
+    pinned = host_fingerprint or _config("host_fingerprint")
+    if known is None and not pinned:
+        raise SyncError(
+            "no way to verify the server's host key",
+            f"--known-hosts / --host-fingerprint or [{SECTION}] known_hosts / host_fingerprint",
+            "pass a known_hosts file holding the server's key, or pin its SHA256 fingerprint",
+        )
+    raw_port = port or _config("port") or 22
+    try:
+        port_number = int(raw_port)
+    except (TypeError, ValueError) as exc:
+        raise SyncError(
+            f"port {raw_port!r} is not a number", f"--port or [{SECTION}] port", "e.g. 22"
+        ) from exc
+    return SftpSettings(
+        host=str(_required(host or _config("host"), "--host", "host")),
+        user=str(_required(user or _config("user"), "--user", "user")),
+        key_path=Path(str(_required(_path(key_path or _config("key_path")), "--key", "key_path"))),
+        known_hosts=known,
+        host_fingerprint=str(pinned) if pinned else None,
+        port=port_number,
+        key_passphrase=dlt.secrets.get(f"{SECTION}.key_passphrase", str) or None,
+    )
