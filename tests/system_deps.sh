@@ -7,6 +7,8 @@ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need+=(openssh-serve
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 id postgres >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/lib/*/libodbc.so.2 >/dev/null 2>&1 || need+=(unixodbc)
+# headless Chromium renders the ops dashboard in tests (big: installed only when missing)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   export DEBIAN_FRONTEND=noninteractive

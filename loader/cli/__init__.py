@@ -6,6 +6,7 @@ from loader.cli.app import main
 import loader.cli.setup_sql_cmd  # noqa: F401,E402
 import loader.cli.emulator_cmd  # noqa: F401,E402
 import loader.cli.run_cmd  # noqa: F401,E402
+import loader.cli.ops_cmd  # noqa: F401,E402
 import loader.cli.export_cmd  # noqa: F401,E402
 import loader.cli.upload_cmd  # noqa: F401,E402
 

@@ -1,0 +1,169 @@
+"""Operating the sync: `check`, `status`, `errors`, `pause|resume|enable|disable`, `schedule`, `dashboard`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from loader.cli.app import main
+from loader.destination import DESTINATIONS
+from loader.errors import SyncError
+from loader.ledger.statuses import CONTROLLED_OBJECTS
+
+_destination = click.option(
+    "--destination", type=click.Choice(list(DESTINATIONS)), help="Warehouse (default: config, else duckdb)."
+)
+
+
+def _store(destination: str | None) -> Any:
+    from loader.ledger.store import LedgerStore
+
+    return LedgerStore.open(destination)
+
+
+def _duration(text: str, option: str) -> timedelta:
+    from loader.source.context import parse_duration
+
+    value = parse_duration(text, option)
+    if value is None:
+        raise SyncError(f"{option} must be positive, not {text!r}", option, "use e.g. 2s, 30m, 1h, 1d")
+    return value
+
+
+def _echo_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2))
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
+@_destination
+def status_command(as_json: bool, destination: str | None) -> None:
+    """The Historical and Periodic tabs, and the errors of the last 24 hours."""
+    from rich.console import Console
+
+    from loader.ops.queries import load_view
+    from loader.ops.report_json import status_document
+    from loader.ops.report_text import print_status
+
+    store = _store(destination)
+    view = load_view(store)
+    if as_json:
+        _echo_json(status_document(view, store.destination_name, store.dataset_name))
+    else:
+        print_status(Console(), view, store.destination_name, store.dataset_name)
+
+
+@main.command("errors")
+@click.option("--since", default="24h", show_default=True, help="How far back, e.g. 30m, 24h, 7d.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@_destination
+def errors_command(since: str, as_json: bool, destination: str | None) -> None:
+    """The error timeline: summary, code, external message and date of each error."""
+    from rich.console import Console
+
+    from loader.ledger.records import utc_now
+    from loader.ops.queries import recent_errors
+    from loader.ops.report_json import errors_document
+    from loader.ops.report_text import print_errors
+
+    window = _duration(since, "--since")
+    now = utc_now()
+    errors = recent_errors(_store(destination), window, now)
+    if as_json:
+        _echo_json(errors_document(errors, now - window, now))
+    else:
+        print_errors(Console(), errors, f"Errors since {now - window:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def _control_command(action: str, help_text: str) -> None:
+    @main.command(action, help=help_text)
+    @click.argument("objects", nargs=-1, required=True, type=click.Choice(list(CONTROLLED_OBJECTS)))
+    @_destination
+    def command(objects: tuple[str, ...], destination: str | None) -> None:
+        from loader.ops.controls import set_control
+
+        for control in set_control(_store(destination), action, objects):
+            state = "Disabled" if control.disabled else "Paused" if control.paused else "Enabled"
+            click.echo(f"{control.object}: {state}")
+
+
+_control_command("pause", "Pause syncing these objects (`run` and the scheduler skip them).")
+_control_command("resume", "Resume syncing paused objects.")
+_control_command("disable", "Disable these objects (as if their connection were removed).")
+_control_command("enable", "Re-enable disabled objects.")
+
+
+@main.command("check")
+@click.option("--objects", help="Data objects whose API scopes to check (default: the configured ones).")
+@_destination
+def check_command(objects: str | None, destination: str | None) -> None:
+    """Verify the API key (and its scopes) and the destination: Enabled, or Unable to connect."""
+    from loader.ops.check import UNABLE, check_connection
+    from loader.sync_settings import SyncSettings
+
+    settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
+    result = check_connection(settings)
+    click.echo(f"Destination: {result.destination} (dataset {result.dataset})")
+    for item in result.items:
+        mark = "ok " if item.ok else "FAIL"
+        click.echo(f"  [{mark}] {item.name}: {item.message}" + (f" (code {item.code})" if item.code else ""))
+        if not item.ok and item.hint:
+            click.echo(f"         hint: {item.hint}")
+    click.echo(result.status)
+    if result.status == UNABLE:
+        sys.exit(1)
+
+
+@main.command("schedule")
+@click.option("--every", default="1h", show_default=True, help="Interval between periodic syncs.")
+@click.option("--objects", help="Data objects, comma-separated (default both).")
+@_destination
+def schedule_command(every: str, objects: str | None, destination: str | None) -> None:
+    """Run a periodic sync every interval, one at a time, until SIGTERM or Ctrl-C."""
+    from loader.ops.scheduler import Scheduler
+    from loader.sync_settings import SyncSettings
+
+    settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
+    scheduler = Scheduler(settings, _duration(every, "--every"), echo=lambda line: click.echo(line))
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal aborts the running sync (recorded as Errored)
+        click.echo(f"received {signal.Signals(signum).name}: stopping after the current step", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.run_forever(stop)
+
+
+@main.command("dashboard")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the page to this HTML file.")
+@click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 (re-rendered on each request).")
+@click.option("--port", default=8765, show_default=True, help="Port for --serve.")
+@_destination
+def dashboard_command(out: str | None, serve: bool, port: int, destination: str | None) -> None:
+    """A self-contained HTML page: connection card, Historical/Periodic tabs, freshness, errors."""
+    from loader.ops.dashboard import serve_dashboard, write_dashboard
+
+    if not out and not serve:
+        raise SyncError("nothing to do", "klaviyo-sync dashboard", "pass --out FILE.html and/or --serve")
+    store = _store(destination)
+    if out:
+        path = write_dashboard(store, out)
+        click.echo(f"wrote {path}")
+    if serve:
+        serve_dashboard(store, port, echo=lambda line: click.echo(line))
+
+
+def _names(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))

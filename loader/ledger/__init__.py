@@ -1,0 +1,1 @@
+"""The sync ledger: runs, errors and the user's switches, stored with dlt beside the raw data."""

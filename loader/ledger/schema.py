@@ -1,0 +1,94 @@
+"""The ledger tables as dlt resources: names, keys, write dispositions and column types.
+
+Column types are declared so that a column still empty (e.g. `ended_at` of a running sync) exists
+from the first load on, with the same type on every destination.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import dlt
+from dlt.common.schema.typing import TColumnSchema
+from dlt.extract.resource import DltResource
+
+from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+
+SCHEMA_NAME = "klaviyo_sync_ledger"
+RUNS_TABLE = "klaviyo_sync_runs"
+ERRORS_TABLE = "klaviyo_sync_errors"
+OBJECTS_TABLE = "klaviyo_sync_objects"
+SCHEDULE_TABLE = "klaviyo_sync_schedule"
+
+_MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+
+_TYPES: dict[str, dict[str, str]] = {
+    RUNS_TABLE: {
+        "run_id": "text", "object": "text", "kind": "text", "status": "text", "attempt": "bigint",
+        "started_at": "timestamp", "trigger": "text", "ended_at": "timestamp",
+        "rows_extracted": "bigint", "rows_loaded": "bigint", "cursor_from": "timestamp",
+        "cursor_to": "timestamp", "progress_pct": "double", "complete_until": "timestamp",
+        "freshness_seconds": "double", "host": "text", "pid": "bigint", "updated_at": "timestamp",
+    },
+    ERRORS_TABLE: {
+        "run_id": "text", "object": "text", "attempt": "bigint", "summary": "text", "code": "text",
+        "external_message": "text", "occurred_at": "timestamp",
+    },
+    OBJECTS_TABLE: {"object": "text", "paused": "bool", "disabled": "bool", "updated_at": "timestamp"},
+    SCHEDULE_TABLE: {
+        "scheduler_id": "text", "every_seconds": "double", "state": "text", "next_run_at": "timestamp",
+        "host": "text", "pid": "bigint", "updated_at": "timestamp",
+    },
+}
+_KEYS: dict[str, tuple[str, ...]] = {
+    RUNS_TABLE: ("run_id", "object"),
+    ERRORS_TABLE: (),
+    OBJECTS_TABLE: ("object",),
+    SCHEDULE_TABLE: ("scheduler_id",),
+}
+RECORD_TYPES: dict[str, type] = {
+    RUNS_TABLE: RunRecord,
+    ERRORS_TABLE: ErrorRecord,
+    OBJECTS_TABLE: ObjectControl,
+    SCHEDULE_TABLE: ScheduleRecord,
+}
+
+
+def columns_of(table: str) -> list[str]:
+    return list(_TYPES[table])
+
+
+def _column_hints(table: str) -> dict[str, TColumnSchema]:
+    keys = _KEYS[table]
+    return {
+        name: {"data_type": data_type, "nullable": name not in keys}  # type: ignore[typeddict-item]
+        for name, data_type in _TYPES[table].items()
+    }
+
+
+def _resource(table: str, rows: Sequence[dict[str, Any]]) -> DltResource:
+    keys = _KEYS[table]
+    return dlt.resource(
+        rows,
+        name=table,
+        write_disposition=_MERGE if keys else "append",  # type: ignore[arg-type]
+        primary_key=list(keys) or None,
+        columns=_column_hints(table),
+        max_table_nesting=0,
+    )
+
+
+def ledger_source(records: Iterable[Any]) -> Any:
+    """A dlt source (schema `klaviyo_sync_ledger`) holding the given records, one resource per table."""
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        table = next(name for name, kind in RECORD_TYPES.items() if isinstance(record, kind))
+        by_table.setdefault(table, []).append(dataclasses.asdict(record))
+
+    @dlt.source(name=SCHEMA_NAME, max_table_nesting=0)
+    def ledger() -> list[DltResource]:
+        return [_resource(table, rows) for table, rows in by_table.items()]
+
+    return ledger()

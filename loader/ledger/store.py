@@ -1,0 +1,104 @@
+"""Write and read the ledger tables in the destination, beside the raw data, through dlt.
+
+The ledger has its own dlt pipeline (`klaviyo_sync_ledger`) so that progress can be written while
+the loader's pipeline is busy, but it writes to the same destination and dataset (`klaviyo_raw`):
+it is queryable with the data and survives the machine. Nothing here depends on the destination type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import dlt
+from dlt.common.destination import Destination
+
+from loader.destination import PIPELINE_NAME, make_pipeline
+from loader.ledger import schema
+from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+
+LEDGER_PIPELINE = f"{PIPELINE_NAME}_ledger"
+T = TypeVar("T")
+
+
+class LedgerStore:
+    """The ledger of one configuration (one destination, dataset `klaviyo_raw`)."""
+
+    def __init__(self, main: dlt.Pipeline) -> None:
+        self.main = main
+        # The loader's resolved credentials: with DuckDB the file is named after the *loader's*
+        # pipeline, and the ledger must land in that same file.
+        credentials = main.destination_client().config.credentials
+        destination = Destination.from_reference(main.destination.destination_type, credentials=credentials)
+        self.pipeline = dlt.pipeline(
+            pipeline_name=LEDGER_PIPELINE,
+            destination=destination,
+            dataset_name=main.dataset_name,
+            pipelines_dir=main.pipelines_dir,
+        )
+
+    @classmethod
+    def open(cls, destination: str | None = None, pipelines_dir: str | None = None) -> LedgerStore:
+        return cls(make_pipeline(destination, pipelines_dir=pipelines_dir))
+
+    @property
+    def destination_name(self) -> str:
+        return str(self.main.destination.destination_name)
+
+    @property
+    def dataset_name(self) -> str:
+        return str(self.main.dataset_name)
+
+    @property
+    def lock_path(self) -> Path:
+        """One lock per loader pipeline on this machine (shared by `run` and `schedule`)."""
+        return Path(self.main.pipelines_dir) / f"{PIPELINE_NAME}.lock"
+
+    def write(self, records: Iterable[Any]) -> None:
+        """Write records of any ledger table in one load (about a second: call it sparingly)."""
+        batch = list(records)
+        if batch:
+            self.pipeline.run(schema.ledger_source(batch))
+
+    def runs(self) -> list[RunRecord]:
+        return self._read(schema.RUNS_TABLE, RunRecord)
+
+    def errors(self) -> list[ErrorRecord]:
+        return self._read(schema.ERRORS_TABLE, ErrorRecord)
+
+    def controls(self) -> dict[str, ObjectControl]:
+        return {row.object: row for row in self._read(schema.OBJECTS_TABLE, ObjectControl)}
+
+    def schedule(self) -> ScheduleRecord | None:
+        rows = self._read(schema.SCHEDULE_TABLE, ScheduleRecord)
+        return max(rows, key=lambda row: row.updated_at) if rows else None
+
+    def _read(self, table: str, record_type: type[T]) -> list[T]:
+        names = schema.columns_of(table)
+        return [record_type(**dict(zip(names, row, strict=True))) for row in self._select(table, names)]
+
+    def _select(self, table: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """All rows of one ledger table (small), or none before the ledger's first write.
+
+        A plain projection through dlt's SQL client, with dlt's own identifier quoting: dlt's
+        relation API would run its sqlglot lineage, which fails with the sqlglot pinned here.
+        """
+        if not self.pipeline.default_schema_name:
+            self.pipeline.sync_destination()  # a new machine: fetch the ledger schema, if any
+        if not self.pipeline.default_schema_name:
+            return []
+        if table not in self.pipeline.default_schema.data_table_names():
+            return []
+        dataset = self.pipeline.dataset()
+        with dataset.sql_client as client:
+            columns = ", ".join(client.escape_column_name(name) for name in names)
+            query = f"SELECT {columns} FROM {client.make_qualified_table_name(table)}"
+            with client.execute_query(query) as cursor:
+                return [tuple(row) for row in cursor.fetchall()]
+
+
+def replace(record: T, **changes: Any) -> T:
+    """A copy of a ledger record with some fields changed."""
+    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
