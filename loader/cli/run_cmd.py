@@ -38,7 +38,7 @@ def run_command(
     predictive_analytics: bool | None,
 ) -> None:
     """Load Klaviyo metrics, profiles and events into the warehouse (dataset klaviyo_raw)."""
-    from loader.pipeline import run_sync
+    from loader.ops.run_entry import guarded_run
     from loader.sync_observer import RichProgressObserver
     from loader.sync_settings import SyncSettings
 
@@ -55,9 +55,11 @@ def run_command(
     )
     progress = RichProgressObserver()
     try:
-        result = run_sync(settings, observer=progress)
+        result = guarded_run(settings, observer=progress, echo=click.echo)
     finally:
         progress.close()
+    if result is None:
+        return  # every object is paused or disabled (guarded_run said so)
     for obj in result.objects.values():
         window = f"[{obj.cursor_from:%Y-%m-%d %H:%M:%S}, {obj.cursor_to:%Y-%m-%d %H:%M:%S})" if (
             obj.cursor_from and obj.cursor_to) else "(all)"
