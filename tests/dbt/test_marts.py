@@ -1,0 +1,129 @@
+"""The marts on DuckDB and PostgreSQL, row by row against the ground truth, across incremental builds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+from typing import Any
+
+import pytest
+
+from tests.dbt.conftest import Scenario
+from tests.dbt.expected_marts import event_rows, metric_rows, profile_rows
+from tests.dbt.warehouse_rows import column_names
+
+pytestmark = [pytest.mark.dbt]
+
+CONTRACT = {
+    "klaviyo_metric": ["metric_id", "metric_name", "integration_name", "integration_category", "integration",
+                       "created_at", "updated_at"],
+    "klaviyo_profile": ["profile_id", "email", "phone_number", "external_id", "first_name", "last_name",
+                        "organization", "locale", "title", "image", "created_at", "updated_at",
+                        "last_event_at", "city", "region", "country", "zip", "timezone", "location",
+                        "properties", "subscriptions", "predictive_analytics", "_loaded_at"],
+    "klaviyo_event": ["event_id", "metric_id", "metric_name", "integration_name", "integration_category",
+                      "profile_id", "occurred_at", "event_timestamp", "uuid", "value", "event_properties",
+                      "_loaded_at"],
+}
+KEYS = {"klaviyo_metric": "metric_id", "klaviyo_profile": "profile_id", "klaviyo_event": "event_id"}
+
+
+def _expected(scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
+    data = scenario.data
+    metrics = list(data.metrics.values())
+    return {
+        "klaviyo_metric": metric_rows(metrics),
+        "klaviyo_profile": profile_rows(list(data.profiles.values())),
+        "klaviyo_event": event_rows(list(data.events.values()), metrics),
+    }
+
+
+def _without_loaded_at(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "_loaded_at"}
+
+
+def _assert_rows_match(actual: list[dict[str, Any]], expected: dict[str, dict[str, Any]], key: str) -> None:
+    ids = [row[key] for row in actual]
+    assert len(ids) == len(set(ids)), f"duplicate {key}s: {sorted(i for i in ids if ids.count(i) > 1)}"
+    assert set(ids) == set(expected)
+    for row in actual:
+        assert _without_loaded_at(row) == expected[row[key]], f"{key}={row[key]}"
+
+
+def test_first_build_matches_the_ground_truth_row_by_row(scenario: Scenario) -> None:
+    first = scenario.snapshots["first"]
+    initial = scenario.initial
+    expected = {
+        "klaviyo_metric": metric_rows(initial["metrics"]),
+        "klaviyo_profile": profile_rows(initial["profiles"]),
+        "klaviyo_event": event_rows(initial["events"], initial["metrics"]),
+    }
+    for mart, key in KEYS.items():
+        _assert_rows_match(first[mart], expected[mart], key)
+
+
+def test_edge_cases_are_converted(scenario: Scenario) -> None:
+    events = {row["event_id"]: row for row in scenario.snapshots["first"]["klaviyo_event"]}
+    # E000001 is dated with a +02:00 offset, E000002 with -05:30: occurred_at is the UTC instant
+    for event_id in ("E000001", "E000002"):
+        raw = scenario.data.events[event_id]["attributes"]
+        assert not raw["datetime"].endswith("+00:00")
+        assert events[event_id]["occurred_at"].replace(tzinfo=timezone.utc).timestamp() == raw["timestamp"]
+    values = {events[i]["event_properties"].get("$value"): events[i]["value"] for i in ("E000000", "E000001",
+                                                                                        "E000002", "E000005")}
+    assert values == {19.99: 19.99, "12.50": 12.5, "n/a": None, -5.25: -5.25}
+    assert events["E000003"]["value"] is None and "$value" not in events["E000003"]["event_properties"]
+    assert events["E000004"]["profile_id"] is None
+
+
+def test_marts_have_exactly_the_contract_columns(scenario: Scenario) -> None:
+    with scenario.warehouse.connect() as connection:
+        for mart, columns in CONTRACT.items():
+            assert column_names(connection, "klaviyo", mart) == columns
+
+
+def test_a_build_without_new_raw_rows_changes_nothing(scenario: Scenario) -> None:
+    assert scenario.snapshots["noop"] == scenario.snapshots["first"]
+
+
+def test_second_load_merges_new_late_future_and_updated_rows_without_duplicates(scenario: Scenario) -> None:
+    second = scenario.snapshots["second"]
+    expected = _expected(scenario)
+    for mart, key in KEYS.items():
+        _assert_rows_match(second[mart], expected[mart], key)
+    growth_events = {e["id"] for e in scenario.growth["events"]}
+    growth_profiles = {p["id"] for p in scenario.growth["profiles"]}
+    first_loaded = {r["event_id"]: r["_loaded_at"] for r in scenario.snapshots["first"]["klaviyo_event"]}
+    for row in second["klaviyo_event"]:
+        if row["event_id"] in growth_events:  # new, late, future and re-read events: rewritten
+            assert row["_loaded_at"] > max(first_loaded.values())
+        else:  # untouched by the incremental build
+            assert row["_loaded_at"] == first_loaded[row["event_id"]]
+    profiles = {r["profile_id"]: r for r in second["klaviyo_profile"]}
+    assert profiles["P00000"]["email"] == "person0.v1@example.com"
+    assert {p for p in profiles if profiles[p]["_loaded_at"] > max(first_loaded.values())} == growth_profiles
+
+
+def test_full_refresh_rebuilds_the_same_rows(scenario: Scenario) -> None:
+    assert scenario.snapshots["full_refresh"] == scenario.snapshots["second"]
+
+
+def test_every_build_passes_all_models_and_tests(scenario: Scenario) -> None:
+    for step, summary in scenario.builds.items():
+        assert summary.success, (step, summary.failures)
+        assert (summary.models_built, summary.models_failed, summary.tests_failed) == (7, 0, 0), step
+        assert summary.tests_passed >= 25 and summary.tests_errored == 0, step
+        assert summary.log_file.is_file()
+
+
+def test_source_freshness_reports_loads_fresh_and_stale_events(scenario: Scenario) -> None:
+    # the load just finished; the newest past event of the first load is 9 hours old (warn after 2)
+    assert scenario.freshness == {"_dlt_loads": "pass", "events": "warn"}
+
+
+def test_docs_generate_catalogs_every_mart_column(scenario: Scenario) -> None:
+    assert scenario.docs.success
+    catalog = json.loads((scenario.warehouse.work_dir / "target" / "catalog.json").read_text())
+    nodes = {node["metadata"]["name"]: node for node in catalog["nodes"].values()}
+    for mart, columns in CONTRACT.items():
+        assert sorted(c.lower() for c in nodes[mart]["columns"]) == sorted(columns)
