@@ -1,0 +1,80 @@
+"""Selective sync (metrics by name or id) and excluded integrations, compared with ground truth."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from loader.cli import main
+from loader.errors import SyncError
+from tests.integration.conftest import Warehouse
+from tests.integration.expected import (
+    EVENT_COLUMNS,
+    PROFILE_COLUMNS,
+    assert_same,
+    loaded_events,
+    loaded_profiles,
+    truth_events,
+    truth_profiles,
+    unique_ids,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def metric_ids(emulator, *, names=(), integrations=()) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        m["id"] for m in emulator.emulator.truth.metrics()
+        if m["attributes"]["name"] in names or m["attributes"]["integration"]["name"] in integrations
+    ]
+
+
+def test_selective_sync_by_name_and_id(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    truth = emulator.emulator.truth
+    opened = metric_ids(emulator, names=("Opened Email",))[0]
+    result = duckdb_warehouse.sync(metrics=("placed order", opened))
+    wanted = metric_ids(emulator, names=("Placed Order", "Opened Email"))
+    expected = truth_events(truth.events(until=result.run_start, metric_ids=wanted))
+    assert expected
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, "selected events")
+    # adding a metric later: its first sync reads its whole history, the others continue
+    second = duckdb_warehouse.sync(metrics=("Placed Order", opened, "Clicked Email"))
+    wanted = metric_ids(emulator, names=("Placed Order", "Opened Email", "Clicked Email"))
+    expected = truth_events(truth.events(until=second.run_start, metric_ids=wanted))
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, "selected events after adding a metric")
+
+
+def test_unknown_metric_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SyncError) as info:
+        duckdb_warehouse.sync(metrics=("Placed Ordr",))
+    message = str(info.value)
+    assert "unknown metric 'Placed Ordr'" in message and "Placed Order" in message and "--metrics" in message
+    assert not {"events", "profiles", "metrics"} & duckdb_warehouse.tables()
+
+
+def test_excluded_integrations_drop_only_their_events(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+    truth = emulator.emulator.truth
+    result = duckdb_warehouse.sync(exclude_integrations=("shopify", "KLAVIYO"))
+    kept = metric_ids(emulator, integrations=("API", "WooCommerce"))
+    expected = truth_events(truth.events(until=result.run_start, metric_ids=kept))
+    assert 0 < len(expected) < len(truth.events(until=result.run_start))
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, "events without Shopify and Klaviyo")
+    profiles = loaded_profiles(duckdb_warehouse.rows("profiles", PROFILE_COLUMNS))
+    assert_same(profiles, truth_profiles(truth.profiles()), "profiles are never excluded")
+
+
+def test_cli_run_with_flags(duckdb_warehouse: Warehouse, emulator, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        main, ["run", "--objects", "events", "--exclude-integrations", "Shopify,Klaviyo,API",
+               "--history", "all", "--destination", "duckdb"])
+    assert result.exit_code == 0, result.output
+    assert "events:" in result.output and "complete until" in result.output
+    rows = duckdb_warehouse.rows("events", "metric_id")
+    assert rows and {r[0] for r in rows} == set(metric_ids(emulator, integrations=("WooCommerce",)))
+    bad = CliRunner().invoke(main, ["run", "--lookback", "soon"])
+    assert bad.exit_code == 1 and "Error: invalid duration 'soon'" in bad.output
