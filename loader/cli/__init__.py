@@ -9,5 +9,6 @@ import loader.cli.run_cmd  # noqa: F401,E402
 import loader.cli.ops_cmd  # noqa: F401,E402
 import loader.cli.export_cmd  # noqa: F401,E402
 import loader.cli.upload_cmd  # noqa: F401,E402
+import loader.cli.demo_cmd  # noqa: F401,E402
 
 __all__ = ["main"]

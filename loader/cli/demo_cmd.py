@@ -1,0 +1,42 @@
+"""`klaviyo-sync demo`: the whole job offline (emulator -> loader -> DuckDB -> dbt -> status)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from loader.cli.app import main
+
+
+@main.command("demo")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder for the demo's DuckDB file, pipeline state and dbt files.")
+@click.option("--profiles", type=int, default=1000, show_default=True, help="Profiles the emulator serves.")
+@click.option("--events", type=int, default=20000, show_default=True, help="Events the emulator serves.")
+@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build.")
+@click.pass_context
+def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, no_dbt: bool) -> None:
+    """Run the main job end to end offline against the built-in Klaviyo API emulator."""
+    from loader.cli.ops_cmd import status_command
+    from loader.cli.run_cmd import run_command
+    from loader.demo import DemoPlan, grow_for_next_hour, reset_folder, start_emulator
+
+    plan = DemoPlan(folder.resolve(), profiles=profiles, events=events)
+    reset_folder(plan)
+    emulator = start_emulator(plan)
+    try:
+        os.environ.update(plan.env)
+        os.environ.update({"KLAVIYO_BASE_URL": emulator.base_url, "KLAVIYO_API_KEY": emulator.config.api_key})
+        run_args = {"destination": "duckdb", "history": "all"}
+        click.secho(f"== historical sync from the emulator at {emulator.base_url}", bold=True)
+        ctx.invoke(run_command, **run_args)
+        grow_for_next_hour(emulator)
+        click.secho("== periodic sync after new, late and future-dated events", bold=True)
+        ctx.invoke(run_command, **run_args)
+    finally:
+        emulator.stop()
+    click.secho("== status", bold=True)
+    ctx.invoke(status_command, as_json=False, destination="duckdb")
+    click.echo(f"warehouse: {plan.folder / 'klaviyo_sync.duckdb'} (schemas klaviyo_raw and klaviyo)")
