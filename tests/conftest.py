@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.sshd",
     "tests.fixtures.fakesnow",
     "tests.fixtures.crucible",
+    "tests.fixtures.chromium",
 ]

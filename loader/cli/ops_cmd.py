@@ -22,9 +22,13 @@ _destination = click.option(
 
 
 def _store(destination: str | None) -> Any:
-    from loader.ledger.store import LedgerStore
+    """The ledger of the configured destination, with the same pipelines_dir as `run`."""
+    import dlt
 
-    return LedgerStore.open(destination)
+    from loader.ledger.store import LedgerStore
+    from loader.sync_settings import CONFIG_SECTION
+
+    return LedgerStore.open(destination, dlt.config.get(f"{CONFIG_SECTION}.pipelines_dir", str))
 
 
 def _duration(text: str, option: str) -> timedelta:
