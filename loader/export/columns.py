@@ -98,6 +98,8 @@ class ColumnPlan:
 
     def label(self, header: str) -> str:
         """`Header` or `Header (source column)` for problem reports."""
+        if header not in self.headers:
+            return header
         source = self.source_of(header)
         return header if source == header else f"{header} ({source})"
 

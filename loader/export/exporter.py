@@ -117,7 +117,8 @@ def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker) -> _Bat
         text, column_issues = format_column(table.column(index), header)
         texts[header] = text
         issues += [(i, header, reason) for i, reason in column_issues]
-    issues += row_rules(plan, texts)
+    flagged = {(i, header) for i, header, _ in issues}
+    issues += [issue for issue in row_rules(plan, texts) if issue[:2] not in flagged]
     rejected = np.zeros(table.num_rows, dtype=bool)
     rejected[[i for i, _, _ in issues]] = True
     duplicates = duplicate_rules(plan, texts, ~rejected, tracker)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -75,9 +76,11 @@ def query_batches(
         with _reported(where):
             client_cm = pipeline.sql_client()
             client = client_cm.__enter__()
+        batches = _guarded(lambda: _stream(client, _sql(source, client), batch_rows), where)
         try:
-            yield _guarded(lambda: _stream(client, _sql(source, client), batch_rows), where)
+            yield batches
         finally:
+            batches.close()
             client_cm.__exit__(None, None, None)
 
 
@@ -96,7 +99,7 @@ def _reported(where: str) -> Iterator[None]:
         ) from exc
 
 
-def _guarded(start: Callable[[], Iterator[pa.Table]], where: str) -> Iterator[pa.Table]:
+def _guarded(start: Callable[[], Iterator[pa.Table]], where: str) -> Generator[pa.Table, None, None]:
     with _reported(where):
         batches = start()
     while True:
@@ -130,16 +133,29 @@ def _duckdb(native: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
         yield reader.schema.empty_table()
 
 
-def _server_side(native: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
-    from dlt.destinations.sql_client import DBApiCursorImpl
+def _server_side(native: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    from dlt.common.destination import DestinationCapabilitiesContext
+    from dlt.common.libs.pyarrow import row_tuples_to_arrow
 
-    cursor = native.cursor(name=f"kws_export_{uuid.uuid4().hex[:8]}")  # type: ignore[attr-defined]
-    cursor.itersize = batch_rows
+    caps = DestinationCapabilitiesContext.generic_capabilities()
+    autocommit = native.autocommit
+    native.autocommit = False  # named (server-side) cursors live in a transaction
+    cursor = native.cursor(name=f"kws_export_{uuid.uuid4().hex[:8]}")
     try:
         cursor.execute(sql)
-        yield from DBApiCursorImpl(cursor).iter_arrow(chunk_size=batch_rows)
+        rows = cursor.fetchmany(batch_rows)
+        names = [d[0] for d in cursor.description or []]
+        columns: Any = {name: {"name": name, "nullable": True} for name in names}
+        if not rows:
+            yield pa.table({name: pa.array([], pa.string()) for name in names})
+        while rows:
+            yield row_tuples_to_arrow(rows, caps, columns, tz="UTC")
+            rows = cursor.fetchmany(batch_rows)
     finally:
-        cursor.close()
+        if not native.closed:
+            cursor.close()
+            native.rollback()  # read-only: nothing to keep
+            native.autocommit = autocommit
 
 
 def _generic(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
