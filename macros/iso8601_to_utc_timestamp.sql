@@ -22,9 +22,9 @@
        then cast({{ iso_string }} as timestamptz) at time zone 'UTC' end
 {%- endmacro %}
 
-{# https://docs.snowflake.com/en/sql-reference/functions/convert_timezone #}
+{# https://docs.snowflake.com/en/sql-reference/functions/try_cast (try_to_timestamp_tz: not in fakesnow) #}
 {% macro snowflake__iso8601_to_utc_timestamp(iso_string) -%}
-  convert_timezone('UTC', try_to_timestamp_tz({{ iso_string }}))::timestamp_ntz
+  convert_timezone('UTC', try_cast({{ iso_string }} as timestamp_tz))::timestamp_ntz
 {%- endmacro %}
 
 {# BigQuery TIMESTAMP is an absolute instant (shown in UTC) #}

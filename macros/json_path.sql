@@ -57,9 +57,18 @@
   {{ return('array[' ~ (quoted | join(', ')) ~ ']::text[]') }}
 {%- endmacro %}
 
-{# https://docs.snowflake.com/en/user-guide/querying-semistructured#bracket-notation #}
+{#- https://docs.snowflake.com/en/user-guide/querying-semistructured (dot notation, quoted keys):
+    :"event_properties"."$value". Not bracket notation: fakesnow mistranslates ['$value'] keys. -#}
 {% macro snowflake__json_path(parts) -%}
-  {{ return(klaviyo_warehouse._bracket_path(parts)) }}
+  {%- set ns = namespace(text='') -%}
+  {%- for part in parts -%}
+    {%- if part is number -%}
+      {%- set ns.text = ns.text ~ '[' ~ (part | int) ~ ']' -%}
+    {%- else -%}
+      {%- set ns.text = ns.text ~ (':' if loop.first else '.') ~ '"' ~ (part | replace('"', '""')) ~ '"' -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(ns.text) }}
 {%- endmacro %}
 
 {# https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#JSONPath_format #}
