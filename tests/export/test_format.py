@@ -47,7 +47,8 @@ def test_profile_values_normalised(run_export: Run) -> None:
 
 def test_event_columns_and_properties(run_export: Run) -> None:
     query = """SELECT 'Placed Order' AS metric, TIMESTAMPTZ '2024-06-01 00:00:00-05:00' AS occurred_at,
-               'ord-1' AS uuid, 'x-1' AS external_id, 99.9 AS revenue, 'usd' AS currency, 'sku-1' AS item___sku"""
+               'ord-1' AS uuid, 'x-1' AS external_id, 99.9 AS revenue, 'usd' AS currency,
+               'sku-1' AS item___sku"""
     result = run_export(query, kind="events")
     assert exported_rows(result) == [
         {

@@ -26,7 +26,8 @@ def _one_problem(result: ExportResult, row: int, column: str, reason_part: str) 
 
 def test_malformed_email_rejected_valid_kept(run_export: Run) -> None:
     result = run_export(
-        "SELECT * FROM (VALUES (1, 'Ann@Example.COM '), (2, 'not-an-email'), (3, 'b@c')) t(n, email) ORDER BY n"
+        "SELECT * FROM (VALUES (1, 'Ann@Example.COM '), (2, 'not-an-email'), (3, 'b@c')) t(n, email) "
+        "ORDER BY n"
     )
     assert [r["Email"] for r in exported_rows(result)] == ["ann@example.com"]
     problems = problems_of(result)
@@ -40,7 +41,8 @@ def test_malformed_email_rejected_valid_kept(run_export: Run) -> None:
 
 def test_phone_must_be_e164(run_export: Run) -> None:
     result = run_export(
-        "SELECT * FROM (VALUES (1, '+1 (415) 555-0123'), (2, '415-555-0199'), (3, '+0123')) t(n, phone) ORDER BY n"
+        "SELECT * FROM (VALUES (1, '+1 (415) 555-0123'), (2, '415-555-0199'), (3, '+0123')) t(n, phone) "
+        "ORDER BY n"
     )
     assert [r["PhoneNumber"] for r in exported_rows(result)] == ["+14155550123"]
     assert [p["row"] for p in problems_of(result)] == ["2", "3"]
@@ -57,7 +59,10 @@ def test_duplicate_identifiers_keep_first_row_across_batches(run_export: Run) ->
         ("b@x.io", "other"),
         ("c@x.io", "other2"),
     ]
-    assert [(p["row"], p["column"]) for p in problems_of(result)] == [("3", "Email (email)"), ("5", "Email (email)")]
+    assert [(p["row"], p["column"]) for p in problems_of(result)] == [
+        ("3", "Email (email)"),
+        ("5", "Email (email)"),
+    ]
     assert "keeps only the first row" in problems_of(result)[0]["reason"]
 
 
@@ -83,7 +88,8 @@ def test_profile_without_any_identifier_rejected(run_export: Run) -> None:
 def test_event_missing_required_values_rejected(run_export: Run) -> None:
     query = """SELECT * FROM (VALUES (1, 'e1', 'Viewed', TIMESTAMP '2024-01-01 00:00:00', 'a@x.io'),
                (2, 'e2', NULL, TIMESTAMP '2024-01-01 00:00:00', 'b@x.io'),
-               (3, 'e3', 'Viewed', NULL, 'c@x.io')) t(n, unique_id, metric_name, timestamp, email) ORDER BY n"""
+               (3, 'e3', 'Viewed', NULL, 'c@x.io')) t(n, unique_id, metric_name, timestamp, email)
+               ORDER BY n"""
     result = run_export(query, kind="events")
     assert [r["Unique ID"] for r in exported_rows(result)] == ["e1"]
     found = [(p["row"], p["column"], p["reason"]) for p in problems_of(result)]
@@ -119,15 +125,21 @@ def test_consent_only_accepted_values(run_export: Run) -> None:
                (3, 'c@x.io', 'yes please')) t(n, email, email_marketing_consent) ORDER BY n"""
     result = run_export(query)
     assert [r["Email Marketing Consent"] for r in exported_rows(result)] == ["Subscribe", "Never Subscribed"]
-    _one_problem(result, 3, "Email Marketing Consent (email_marketing_consent)", "Subscribe, Never Subscribed")
+    _one_problem(
+        result, 3, "Email Marketing Consent (email_marketing_consent)", "Subscribe, Never Subscribed"
+    )
 
 
 def test_event_value_without_currency_symbols(run_export: Run) -> None:
-    query = """SELECT * FROM (VALUES ('e1', '$1,234.50', 'USD'), ('e2', 'EUR 12', 'EUR'), ('e3', 'twelve', 'USD'))
+    query = """SELECT * FROM (VALUES ('e1', '$1,234.50', 'USD'), ('e2', 'EUR 12', 'EUR'),
+               ('e3', 'twelve', 'USD'))
                t(event_id, value, currency), (SELECT 'Placed Order' AS metric, TIMESTAMP '2024-01-01' AS time,
                'a@x.io' AS email) ORDER BY event_id"""
     result = run_export(query, kind="events")
-    assert [(r["Value"], r["Value Currency"]) for r in exported_rows(result)] == [("1234.50", "USD"), ("12", "EUR")]
+    assert [(r["Value"], r["Value Currency"]) for r in exported_rows(result)] == [
+        ("1234.50", "USD"),
+        ("12", "EUR"),
+    ]
     _one_problem(result, 3, "Value (value)", "not a number")
 
 

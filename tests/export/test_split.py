@@ -33,7 +33,9 @@ def test_split_parts_under_limit_with_header(run_export: Run, tmp_path: Path) ->
     assert [r["Email"] for r in rows] == [f"user{i}@example.com" for i in range(3000)]
     assert rows[5]["First Name"] == 'Name, 5 "quoted"' and rows[96]["notes"] == "z" * 96
     manifest = json.loads(result.manifest.read_text())
-    assert manifest["rows"] == 3000 and [f["name"] for f in manifest["files"]] == [p.name for p in result.files]
+    assert manifest["rows"] == 3000 and [f["name"] for f in manifest["files"]] == [
+        p.name for p in result.files
+    ]
     assert not [p for p in (tmp_path / "out").rglob(".*")]
 
 
