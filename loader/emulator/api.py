@@ -65,9 +65,9 @@ def handle(emulator: Emulator, endpoint: str, headers: dict[str, str], params: l
                 emulator.stats.count_throttled(endpoint)
                 raise throttled(decision.retry_after)
             limit_headers = list(decision.headers)
-        doc = SERVERS[endpoint](emulator.snapshot, q, base)
+        page = SERVERS[endpoint](emulator.snapshot, q, base)
     except ApiError as error:
         emulator.stats.count_status(error.status)
         return error_response(error)
-    emulator.stats.count_page(endpoint, len(doc["data"]))
-    return Response(200, orjson.dumps(doc), limit_headers)
+    emulator.stats.count_page(endpoint, page.rows)
+    return Response(200, page.body, limit_headers)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import numpy as np
+import orjson
 
 from loader.emulator import pagination
 from loader.emulator.catalog import INTEGRATIONS
 from loader.emulator.dataset import US, Snapshot
-from loader.emulator.event_resources import render_events
+from loader.emulator.event_resources import render_event_texts, render_events
 from loader.emulator.metric_resources import render_metric
 from loader.emulator.pagination import Cursor, PageSlice
 from loader.emulator.profile_resources import emails, render_profile
@@ -32,11 +33,18 @@ def _links(base: str, q: Query, page: PageSlice, first: Cursor | None, last: Cur
     }
 
 
-def _document(data: list[dict], links: dict, included: list[dict] | None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"data": data, "links": links}
-    if included is not None:
-        doc["included"] = included
-    return doc
+@dataclass(frozen=True)
+class Page:
+    body: bytes
+    rows: int
+
+
+def _document(data: list[dict] | list[str], links: dict, included: list[dict] | None) -> Page:
+    """The response body; `data` items are resource dicts or their JSON texts (the fast event path)."""
+    is_text = bool(data) and isinstance(data[0], str)
+    items = ",".join(data).encode() if is_text else orjson.dumps(data)[1:-1]  # type: ignore[arg-type]
+    tail = b"" if included is None else b',"included":' + orjson.dumps(included)
+    return Page(b'{"data":[' + items + b'],"links":' + orjson.dumps(links) + tail + b"}", len(data))
 
 
 def _event_bounds(q: Query) -> tuple[list[tuple[str, int]], set[str] | None, str | None]:
@@ -86,7 +94,7 @@ def _event_positions(snap: Snapshot, metric_ids: set[str] | None,
     return positions
 
 
-def serve_events(snap: Snapshot, q: Query, base: str) -> dict[str, Any]:
+def serve_events(snap: Snapshot, q: Query, base: str) -> Page:
     ev = snap.events
     bounds, metric_ids, profile_id = _event_bounds(q)
     positions = _event_positions(snap, metric_ids, profile_id)
@@ -110,7 +118,8 @@ def serve_events(snap: Snapshot, q: Query, base: str) -> dict[str, Any]:
     rows = np.arange(page.start, page.stop) if positions is None else positions[page.start:page.stop]
     if descending:
         rows = rows[::-1]
-    data = render_events(snap, rows, base, q.fields.get("event"))
+    fields = q.fields.get("event")
+    data = render_event_texts(snap, rows, base) if fields is None else render_events(snap, rows, base, fields)
     first = last = None
     if len(rows):
         first = Cursor(q.sort, int(ev.dt_us[rows[0]]), int(ev.seq[rows[0]]), backward=True)
@@ -157,7 +166,7 @@ def _profile_mask(snap: Snapshot, q: Query) -> np.ndarray | None:
     return mask
 
 
-def serve_profiles(snap: Snapshot, q: Query, base: str) -> dict[str, Any]:
+def serve_profiles(snap: Snapshot, q: Query, base: str) -> Page:
     field = q.sort.lstrip("-")
     order, keys = _profile_order(snap, field)
     mask = _profile_mask(snap, q)
@@ -177,7 +186,7 @@ def serve_profiles(snap: Snapshot, q: Query, base: str) -> dict[str, Any]:
     return _document(data, _links(base, q, page, first, last), [] if q.include else None)
 
 
-def serve_metrics(snap: Snapshot, q: Query, base: str) -> dict[str, Any]:
+def serve_metrics(snap: Snapshot, q: Query, base: str) -> Page:
     wanted = []
     for m in snap.metrics:
         integration = INTEGRATIONS[m.integration]

@@ -8,6 +8,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 BASE62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", dtype=np.uint8)
+HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 CROCKFORD = np.frombuffer(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ", dtype=np.uint8)
 
 
@@ -58,12 +59,11 @@ def profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int) -> np.nd
     return to_strings(np.hstack([stamp, extra, low]))
 
 
-def uuids(seqs: np.ndarray, seed: int) -> list[str]:
+def uuids(seqs: np.ndarray, seed: int) -> np.ndarray:
     """Deterministic UUID strings (version-1 shaped, like Klaviyo's event uuids)."""
-    hi = mix(seqs, seed * 7 + 1).tolist()
-    lo = mix(seqs, seed * 7 + 2).tolist()
-    out = []
-    for a, b in zip(hi, lo, strict=True):
-        h = f"{a:016x}{b:016x}"
-        out.append(f"{h[:8]}-{h[8:12]}-1{h[13:16]}-{h[16:20]}-{h[20:]}")
-    return out
+    hi = encode(mix(seqs, seed * 7 + 1), HEX, 16)
+    lo = encode(mix(seqs, seed * 7 + 2), HEX, 16)
+    dash = np.full((len(hi), 1), ord("-"), dtype=np.uint8)
+    one = np.full((len(hi), 1), ord("1"), dtype=np.uint8)
+    return to_strings(np.hstack([hi[:, :8], dash, hi[:, 8:12], dash, one, hi[:, 13:16], dash,
+                                 lo[:, :4], dash, lo[:, 4:16]]))

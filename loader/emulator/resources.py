@@ -22,18 +22,6 @@ def iso_many(us: np.ndarray) -> list[str]:
     return [f"{t}+00:00" for t in text.tolist()]
 
 
-def relationship(base: str, kind: str, rid: str, name: str, target: str, target_id: str | None) -> dict:
-    rel: dict[str, Any] = {
-        "links": {
-            "self": f"{base}/api/{kind}/{rid}/relationships/{name}/",
-            "related": f"{base}/api/{kind}/{rid}/{name}/",
-        }
-    }
-    if target_id is not None:
-        rel["data"] = {"type": target, "id": target_id}
-    return rel
-
-
 def sparse(attributes: dict[str, Any], wanted: Iterable[str] | None) -> dict[str, Any]:
     """Keep only the requested attributes (`fields[type]=a,b.c`); dotted names keep the nested subset."""
     if wanted is None:
