@@ -1,0 +1,90 @@
+"""sshd killed mid-upload: no file under the final name; a retry resumes and completes byte-identical."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from loader.errors import SyncError
+from loader.export.history import ImportHistory
+from loader.export.sftp import SftpSettings
+from loader.export.uploader import UploadOptions, upload_files
+from tests.fixtures.sshd import ClientKeys, SshdServer
+
+pytestmark = pytest.mark.sftp
+SIZE = 12 * 1024 * 1024
+HALFWAY = 3 * 1024 * 1024
+
+
+def _wait_for_partial(server: SshdServer, name: str, at_least: int) -> int:
+    """Poll the server's temporary file until it holds `at_least` bytes (the server really wrote them)."""
+    partial = server.remote / "profiles" / f".{name}.part"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if partial.exists() and partial.stat().st_size >= at_least:
+            return partial.stat().st_size
+        time.sleep(0.01)
+    raise AssertionError(f"{partial} never reached {at_least} bytes")
+
+
+def _setup(server: SshdServer, keys: ClientKeys, tmp_path: Path) -> tuple[SftpSettings, Path]:
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line())
+    local = tmp_path / "big.csv"
+    local.write_bytes(os.urandom(SIZE))
+    return SftpSettings(server.host, server.user, keys.key("ed25519"), known, port=server.port), local
+
+
+def test_dropped_connection_retried_and_resumed(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, local = _setup(sftp_remote, sftp_keys, tmp_path)
+    killed: list[int] = []
+
+    def on_bytes(path: Path, sent: int) -> None:
+        if not killed:
+            _wait_for_partial(sftp_remote, path.name, HALFWAY)
+            killed.append(sftp_remote.kill_sessions())
+
+    history = ImportHistory(tmp_path / "h.jsonl")
+    with caplog.at_level(logging.WARNING, logger="loader.export"):
+        [record] = upload_files(settings, [local], UploadOptions("profiles", backoff=0.1), history, on_bytes)
+    assert killed and killed[0] >= 1
+    assert record.status == "completed" and record.resumed_from >= HALFWAY
+    assert (sftp_remote.remote / "profiles" / "big.csv").read_bytes() == local.read_bytes()
+    assert not (sftp_remote.remote / "profiles" / ".big.csv.part").exists()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("failed" in m and "attempt 1/5, retrying in" in m for m in messages)
+    assert any(m.startswith("resuming big.csv at byte") for m in messages)
+
+
+def test_server_down_leaves_no_final_file_then_rerun_completes(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
+) -> None:
+    settings, local = _setup(sftp_remote, sftp_keys, tmp_path)
+    history = ImportHistory(tmp_path / "h.jsonl")
+
+    def kill_server(path: Path, sent: int) -> None:
+        if sftp_remote.process is not None:
+            _wait_for_partial(sftp_remote, path.name, HALFWAY)
+            sftp_remote.stop()
+
+    options = UploadOptions("profiles", attempts=2, backoff=0.05)
+    with pytest.raises(SyncError, match="1 of 1 upload\\(s\\) failed; first: big.csv"):
+        upload_files(settings, [local], options, history, kill_server)
+    folder = sftp_remote.remote / "profiles"
+    assert not (folder / "big.csv").exists()
+    partial = (folder / ".big.csv.part").stat().st_size
+    assert HALFWAY <= partial < SIZE
+    [failed] = history.records()
+    assert failed.status == "incomplete" and "after 2 attempt(s)" in (failed.error or "")
+
+    sftp_remote.start()
+    [record] = upload_files(settings, [local], options, history)
+    assert record.status == "completed" and record.resumed_from == partial
+    assert (folder / "big.csv").read_bytes() == local.read_bytes()
+    assert [r.status for r in history.records()] == ["incomplete", "completed"]
