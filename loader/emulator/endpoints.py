@@ -15,7 +15,7 @@ from loader.emulator.dataset import US, Snapshot
 from loader.emulator.event_resources import render_event_texts, render_events
 from loader.emulator.metric_resources import render_metric
 from loader.emulator.pagination import Cursor, PageSlice
-from loader.emulator.profile_resources import emails, render_profile
+from loader.emulator.profile_resources import INCLUDED_RELATIONSHIPS, emails, render_profile
 from loader.emulator.query import Query
 
 
@@ -135,7 +135,7 @@ def _event_included(snap: Snapshot, rows: np.ndarray, q: Query, base: str) -> li
             out.append(render_metric(snap.metrics[m], base, q.fields.get("metric")))
     if "profile" in q.include:
         for p in np.unique(snap.events.profile[rows]).tolist():
-            out.append(render_profile(snap, p, base, (), q.fields.get("profile")))
+            out.append(render_profile(snap, p, base, (), q.fields.get("profile"), INCLUDED_RELATIONSHIPS))
     return out
 
 

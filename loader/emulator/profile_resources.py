@@ -110,11 +110,16 @@ def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = (
     return attributes
 
 
+LIST_RELATIONSHIPS = ("lists", "segments", "push-tokens", "conversations")
+INCLUDED_RELATIONSHIPS = ("lists", "segments", "push-tokens")  # a profile included by /api/events
+
+
 def render_profile(snap: Snapshot, index: int, base: str, additional: Sequence[str] = (),
-                   fields: list[str] | None = None) -> dict[str, Any]:
+                   fields: list[str] | None = None,
+                   relationships: Sequence[str] = LIST_RELATIONSHIPS) -> dict[str, Any]:
     pid = str(snap.profiles.ids[index])
     rels = {}
-    for name in ("lists", "segments", "push-tokens", "conversations"):
+    for name in relationships:
         rels[name] = {"links": {"self": f"{base}/api/profiles/{pid}/relationships/{name}/",
                                 "related": f"{base}/api/profiles/{pid}/{name}/"}}
     return {
