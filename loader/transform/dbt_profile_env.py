@@ -116,7 +116,7 @@ def dbt_connection(pipeline: dlt.Pipeline, work_dir: Path) -> DbtConnection:
             f"use one of {', '.join(_APPLY)} to build the models, or run with --no-dbt",
         )
     config = pipeline.destination_client().config
-    conn = DbtConnection(target=name, raw_schema=str(config.dataset_name))
+    conn = DbtConnection(target=name, raw_schema=pipeline.dataset_name)
     conn.plain("KLAVIYO_DBT_TARGET", name)
     apply(conn, config.credentials, config, work_dir)
     return conn

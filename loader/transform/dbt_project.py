@@ -6,15 +6,15 @@ wheel carries the same tree under `loader/dbt_package/` (copied there by setup.p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-
-import yaml
 
 from loader.errors import SyncError
 
 PROJECT_NAME = "klaviyo_warehouse"
 PACKAGE_DIR_NAME = "dbt_package"
 PROFILES_SUBDIR = "dbt_project"
+_NAME_LINE = re.compile(rf"^name:\s*['\"]?{PROJECT_NAME}['\"]?\s*$", re.MULTILINE)
 
 
 def _candidates() -> list[Path]:
@@ -26,9 +26,7 @@ def _is_our_project(directory: Path) -> bool:
     project_file = directory / "dbt_project.yml"
     if not project_file.is_file():
         return False
-    with project_file.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
-    return data.get("name") == PROJECT_NAME
+    return bool(_NAME_LINE.search(project_file.read_text(encoding="utf-8")))
 
 
 def find_dbt_project() -> Path:
