@@ -1,0 +1,122 @@
+"""SQL that writes the raw tables in the shape dlt gives them on Snowflake and BigQuery.
+
+dlt's own Snowflake and BigQuery destinations cannot load into fakesnow / crucible (stage PUT, load
+jobs), so the tests seed with SQL: the contract's columns and types (Snowflake VARIANT / TIMESTAMP_TZ,
+BigQuery JSON / TIMESTAMP, upper-cased identifiers on Snowflake as dlt writes them), dlt's
+`_dlt_load_id` / `_dlt_id` columns, a completed row in `_dlt_loads` per load, and dlt's merge
+(delete-insert on `id`). Timestamps keep the API's own UTC offset, so the models' UTC conversion is
+exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+TEXT, TIMESTAMP, BIGINT, JSON = "text", "timestamp", "bigint", "json"
+COLUMNS: dict[str, dict[str, str]] = {
+    "metrics": {"id": TEXT, "name": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "integration": JSON},
+    "profiles": {"id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "attributes": JSON,
+                 "relationships": JSON},
+    "events": {"id": TEXT, "datetime": TIMESTAMP, "timestamp": BIGINT, "metric_id": TEXT,
+               "profile_id": TEXT, "uuid": TEXT, "attributes": JSON},
+}
+LOADS_COLUMNS = {"load_id": TEXT, "schema_name": TEXT, "status": BIGINT, "inserted_at": TIMESTAMP,
+                 "schema_version_hash": TEXT}
+_TYPES = {
+    "snowflake": {TEXT: "VARCHAR", TIMESTAMP: "TIMESTAMP_TZ", BIGINT: "NUMBER(19,0)", JSON: "VARIANT"},
+    "bigquery": {TEXT: "STRING", TIMESTAMP: "TIMESTAMP", BIGINT: "INT64", JSON: "JSON"},
+}
+
+
+def raw_rows(table: str, resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """API resources -> the raw table's rows, as the loader writes them (contract.md)."""
+    rows = []
+    for r in resources:
+        attrs, rel = r["attributes"], r.get("relationships") or {}
+        if table == "metrics":
+            row = {"id": r["id"], "name": attrs["name"], "created": attrs["created"],
+                   "updated": attrs["updated"], "integration": attrs.get("integration")}
+        elif table == "profiles":
+            row = {"id": r["id"], "created": attrs["created"], "updated": attrs["updated"],
+                   "attributes": attrs, "relationships": r.get("relationships")}
+        else:
+            profile = (rel.get("profile") or {}).get("data")
+            row = {"id": r["id"], "datetime": attrs["datetime"], "timestamp": attrs["timestamp"],
+                   "metric_id": rel["metric"]["data"]["id"], "profile_id": profile and profile["id"],
+                   "uuid": attrs["uuid"], "attributes": attrs}
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class RawSeeder:
+    """Statements for one dialect ('snowflake' or 'bigquery'); `schema` is fully qualified."""
+
+    dialect: str
+    schema: str
+
+    def _table(self, name: str) -> str:
+        if self.dialect == "bigquery":
+            return f"`{self.schema}.{name}`"
+        return f"{self.schema}.{name}"
+
+    def _string(self, text: str) -> str:
+        escaped = text.replace("\\", "\\\\")
+        escaped = escaped.replace("'", "\\'") if self.dialect == "bigquery" else escaped.replace("'", "''")
+        return f"'{escaped}'"
+
+    def _literal(self, kind: str, value: Any) -> str:
+        if value is None:
+            return "NULL"
+        if kind == BIGINT:
+            return str(int(value))
+        if kind == JSON:
+            text = self._string(json.dumps(value, ensure_ascii=False))
+            return f"PARSE_JSON({text})"
+        if kind == TIMESTAMP:
+            stamp = value.isoformat() if isinstance(value, datetime) else value
+            return f"CAST({self._string(stamp)} AS {_TYPES[self.dialect][TIMESTAMP]})"
+        return self._string(str(value))
+
+    def create_tables(self) -> list[str]:
+        types = _TYPES[self.dialect]
+        statements = []
+        for name, columns in [*COLUMNS.items(), ("_dlt_loads", LOADS_COLUMNS)]:
+            defs = [f"{col} {types[kind]}" for col, kind in columns.items()]
+            if name != "_dlt_loads":
+                defs += [f"_dlt_load_id {types[TEXT]} NOT NULL", f"_dlt_id {types[TEXT]} NOT NULL"]
+            statements.append(f"CREATE TABLE {self._table(name)} ({', '.join(defs)})")
+        return statements
+
+    def _delete_ids(self, table: str, ids: list[str]) -> str:
+        listed = ", ".join(self._string(i) for i in ids)
+        if self.dialect == "bigquery":  # crucible has no DELETE: rewrite the table without those ids
+            name = self._table(table)
+            return f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} WHERE id NOT IN ({listed})"
+        return f"DELETE FROM {self._table(table)} WHERE id IN ({listed})"
+
+    def load(self, batch: dict[str, list[dict[str, Any]]], load_id: str, finished_at: datetime) -> list[str]:
+        """One dlt load: per table delete the ids it brings, insert its rows; then mark it completed."""
+        statements = []
+        for name, resources in batch.items():
+            rows = raw_rows(name, resources)
+            if not rows:
+                continue
+            statements.append(self._delete_ids(name, [row["id"] for row in rows]))
+            selects = []
+            for row in rows:
+                values = [self._literal(kind, row[col]) for col, kind in COLUMNS[name].items()]
+                values += [self._string(load_id), self._string(uuid.uuid4().hex[:14])]
+                selects.append("SELECT " + ", ".join(values))
+            columns = ", ".join([*COLUMNS[name], "_dlt_load_id", "_dlt_id"])
+            statements.append(f"INSERT INTO {self._table(name)} ({columns}) " + " UNION ALL ".join(selects))
+        loads = ", ".join(LOADS_COLUMNS)
+        done = [self._string(load_id), self._string("klaviyo"), "0",
+                self._literal(TIMESTAMP, finished_at), self._string("seed")]
+        statements.append(f"INSERT INTO {self._table('_dlt_loads')} ({loads}) SELECT {', '.join(done)}")
+        return statements
