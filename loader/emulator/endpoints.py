@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlencode
 
 import numpy as np
@@ -109,7 +110,7 @@ def serve_events(snap: Snapshot, q: Query, base: str) -> Page:
         ties = lambda a, b: ev.seq[positions[a:b]]  # noqa: E731
     lo, hi = 0, len(keys)
     for op, value in bounds:
-        side = "right" if op in ("greater-than", "less-or-equal") else "left"
+        side: Literal["left", "right"] = "right" if op in ("greater-than", "less-or-equal") else "left"
         edge = int(np.searchsorted(keys, value, side=side))
         lo, hi = (max(lo, edge), hi) if op.startswith("greater") else (lo, min(hi, edge))
     descending = q.sort.startswith("-")

@@ -22,7 +22,7 @@ PropsFn = Callable[[float, float, float], dict[str, Any]]
 
 
 def _order_properties(a: float, b: float, c: float) -> dict[str, Any]:
-    items = []
+    items: list[dict[str, Any]] = []
     for k in range(1 + int(b * 3)):
         name, price = catalog.PRODUCTS[(int(a * 1000) + k * 3) % len(catalog.PRODUCTS)]
         items.append({"ProductName": name, "Quantity": 1 + (k + int(c * 10)) % 2, "ItemPrice": price})

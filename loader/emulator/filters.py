@@ -174,6 +174,7 @@ def _typed(cond: Condition, rule: FieldRule) -> Any:
     values = cond.value if isinstance(cond.value, list) else [cond.value]
     if cond.op == "any" and not isinstance(cond.value, list):
         raise _bad(f"'any' needs a list value for field '{cond.field}'")
+    typed: list[Any]
     if rule.kind == "datetime":
         typed = [to_epoch_us(v, cond.field) for v in values]
     elif rule.kind == "number":

@@ -37,6 +37,7 @@ def sparse(attributes: dict[str, Any], wanted: Iterable[str] | None) -> dict[str
         value = attributes[head]
         if isinstance(value, dict):
             picked = sparse(value, [rest])
-            merged = out.get(head) if isinstance(out.get(head), dict) else {}
+            previous = out.get(head)
+            merged: dict[str, Any] = previous if isinstance(previous, dict) else {}
             out[head] = {**merged, **picked}
     return out

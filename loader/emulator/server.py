@@ -110,7 +110,7 @@ class EmulatorServer:
     def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1") -> None:
         self._httpd = _Server((host, port), _Handler)
         self._httpd.emulator = emulator
-        self.host, self.port = self._httpd.server_address[:2]  # type: ignore[misc]
+        self.host, self.port = host, int(self._httpd.server_address[1])
         self.base_url = f"http://{self.host}:{self.port}"
         self._httpd.base_url = self.base_url
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},

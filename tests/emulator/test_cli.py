@@ -1,0 +1,60 @@
+"""`klaviyo-sync emulator` serves in the foreground and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+EXE = str(Path(sys.executable).with_name("klaviyo-sync"))
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([EXE, "emulator", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        match = re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            return proc, match.group(1)
+        if not line:
+            break
+    proc.kill()
+    raise AssertionError(f"emulator did not start: {proc.communicate()}")
+
+
+def test_cli_serves_with_its_key_and_stops_on_sigterm():
+    proc, base = _start("--port", "0", "--events", "2000", "--profiles", "40", "--api-key", "pk_cli_test",
+                        "--scale", "5")
+    try:
+        headers = {"Authorization": "Klaviyo-API-Key pk_cli_test", "revision": "2026-07-15"}
+        resp = requests.get(f"{base}/api/events", headers=headers, params={"page[size]": 1000}, timeout=10)
+        assert resp.status_code == 200 and len(resp.json()["data"]) == 1000
+        assert resp.headers["RateLimit-Limit"] == "17500"
+        wrong = {**headers, "Authorization": "Klaviyo-API-Key pk_emulator_test_key_0000000000000000"}
+        assert requests.get(f"{base}/api/events", headers=wrong, timeout=10).status_code == 401
+        assert requests.get(f"{base}/_emulator/stats", timeout=10).json()["events"] == 2005
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "Stopped." in out
+
+
+def test_cli_port_in_use_is_a_clear_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([EXE, "emulator", "--port", str(port), "--events", "10"], capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"Error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
