@@ -130,9 +130,13 @@ def check_command(objects: str | None, destination: str | None) -> None:
 @_destination
 def schedule_command(every: str, objects: str | None, destination: str | None) -> None:
     """Run a periodic sync every interval, one at a time, until SIGTERM or Ctrl-C."""
+    import dlt
+
     from loader.ops.scheduler import Scheduler
     from loader.sync_settings import SyncSettings
 
+    # Our handlers below own SIGTERM/SIGINT: dlt must not swallow them during its load steps.
+    dlt.config["runtime.intercept_signals"] = False
     settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
     scheduler = Scheduler(settings, _duration(every, "--every"), echo=lambda line: click.echo(line))
     stop = threading.Event()

@@ -8,6 +8,7 @@ it is queryable with the data and survives the machine. Nothing here depends on 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,11 +33,14 @@ class LedgerStore:
         # pipeline, and the ledger must land in that same file.
         credentials = main.destination_client().config.credentials
         destination = Destination.from_reference(main.destination.destination_type, credentials=credentials)
+        # A private working folder: the ledger's state lives in the destination, and `status`,
+        # `pause` or a test may use the ledger while the scheduler writes it from another process.
+        self._workdir = tempfile.TemporaryDirectory(prefix="klaviyo-ledger-")
         self.pipeline = dlt.pipeline(
             pipeline_name=LEDGER_PIPELINE,
             destination=destination,
             dataset_name=main.dataset_name,
-            pipelines_dir=main.pipelines_dir,
+            pipelines_dir=self._workdir.name,
         )
 
     @classmethod
@@ -85,18 +89,21 @@ class LedgerStore:
         A plain projection through dlt's SQL client, with dlt's own identifier quoting: dlt's
         relation API would run its sqlglot lineage, which fails with the sqlglot pinned here.
         """
-        if not self.pipeline.default_schema_name:
-            self.pipeline.sync_destination()  # a new machine: fetch the ledger schema, if any
-        if not self.pipeline.default_schema_name:
-            return []
-        if table not in self.pipeline.default_schema.data_table_names():
-            return []
+        if not self._known(table):
+            self.pipeline.sync_destination()  # fetch the ledger schema as the destination has it now
+            if not self._known(table):
+                return []
         dataset = self.pipeline.dataset()
         with dataset.sql_client as client:
             columns = ", ".join(client.escape_column_name(name) for name in names)
             query = f"SELECT {columns} FROM {client.make_qualified_table_name(table)}"
             with client.execute_query(query) as cursor:
                 return [tuple(row) for row in cursor.fetchall()]
+
+
+    def _known(self, table: str) -> bool:
+        schema_name = self.pipeline.default_schema_name
+        return bool(schema_name) and table in self.pipeline.default_schema.data_table_names()
 
 
 def replace(record: T, **changes: Any) -> T:

@@ -129,8 +129,8 @@ def _periodic_row(
     run = next((r for r in runs if r.kind == statuses.PERIODIC), None)
     done = any(r.status == statuses.COMPLETED for r in runs)
     override = _override(control)
-    if run is None and not (done and (next_run or override)):
-        return None
+    if run is None and not done:
+        return None  # on the Periodic tab from the first completed sync on (it has a freshness)
     fresh, complete_until = freshness(runs, now)
     if override:
         status, next_run = override, None
