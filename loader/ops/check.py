@@ -64,8 +64,8 @@ def check_api(settings: Any) -> list[CheckItem]:
             except SyncError as exc:
                 info = describe(exc, [settings.api_key])
                 items.append(CheckItem(name, False, info.summary, exc.fix, info.code))
-                if info.code == "401":
-                    break  # a rejected key fails every endpoint the same way
+                if info.code != "403":
+                    break  # a rejected key or an unreachable API fails every endpoint the same way
             else:
                 items.append(CheckItem(name, True, "readable"))
     finally:
