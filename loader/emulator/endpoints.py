@@ -16,7 +16,12 @@ from loader.emulator.dataset import US, Snapshot
 from loader.emulator.event_resources import render_event_texts, render_events
 from loader.emulator.metric_resources import render_metric
 from loader.emulator.pagination import Cursor, PageSlice
-from loader.emulator.profile_resources import INCLUDED_RELATIONSHIPS, emails, render_profile
+from loader.emulator.profile_resources import (
+    INCLUDED_RELATIONSHIPS,
+    emails,
+    identifier_column,
+    render_profile,
+)
 from loader.emulator.query import Query
 
 
@@ -161,7 +166,7 @@ def _profile_mask(snap: Snapshot, q: Query) -> np.ndarray | None:
             column = p.created_us if c.field == "created" else p.updated_us
             part = column > c.value if c.op == "greater-than" else column < c.value
         else:
-            column = p.ids if c.field == "id" else emails(snap)
+            column = identifier_column(snap, c.field)
             part = np.isin(column, c.value if isinstance(c.value, list) else [c.value])
         mask = part if mask is None else mask & part
     return mask

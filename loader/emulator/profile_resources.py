@@ -18,13 +18,41 @@ def profile_email(index: int) -> str:
     return f"{first}.{last}.{index}@klaviyo-demo.com"
 
 
+def _draw(snap: Snapshot, indexes: np.ndarray, k: int | np.ndarray) -> np.ndarray:
+    """Random draw number k (of 16) of each profile in [0, 1); every profile attribute derives from these."""
+    offset = np.asarray(k, dtype=np.uint64)
+    return hashing.unit(indexes.astype(np.uint64) * np.uint64(64) + offset, snap.seed * 17 + 3)
+
+
+def _phone(index: int) -> str:
+    return f"+1555{index % 10_000_000:07d}"
+
+
+def _external_id(index: int) -> str:
+    return f"cust-{index:08d}"
+
+
+def identifier_column(snap: Snapshot, field: str) -> np.ndarray:
+    """Every profile's `id`, `email`, `phone_number` or `external_id` ("" when null), cached per snapshot;
+    used to sort and filter without rendering profiles."""
+    cached = snap.cache.get(f"column:{field}")
+    if cached is None:
+        n = len(snap.profiles)
+        if field == "id":
+            cached = snap.profiles.ids
+        elif field == "email":
+            cached = np.array([profile_email(i) for i in range(n)])
+        else:
+            make, k, p = (_phone, 7, 0.6) if field == "phone_number" else (_external_id, 1, 0.5)
+            present = _draw(snap, np.arange(n), k) < p
+            cached = np.array([make(i) if present[i] else "" for i in range(n)])
+        snap.cache[f"column:{field}"] = cached
+    return cached
+
+
 def emails(snap: Snapshot) -> np.ndarray:
     """All profile emails (cached per snapshot; used to sort and filter by email)."""
-    cached = snap.cache.get("emails")
-    if cached is None or len(cached) != len(snap.profiles):
-        cached = np.array([profile_email(i) for i in range(len(snap.profiles))])
-        snap.cache["emails"] = cached
-    return cached
+    return identifier_column(snap, "email")
 
 
 def _location(r: list[float], index: int) -> dict[str, Any]:
@@ -84,15 +112,14 @@ def _predictive(r: list[float], updated_us: int) -> dict[str, Any]:
 def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = ()) -> dict[str, Any]:
     p = snap.profiles
     created, updated, version = int(p.created_us[index]), int(p.updated_us[index]), int(p.version[index])
-    r = [float(x) for x in hashing.unit(np.arange(16, dtype=np.uint64) + np.uint64(index) * np.uint64(64),
-                                         snap.seed * 17 + 3)]
+    r = _draw(snap, np.full(16, index), np.arange(16)).tolist()
     first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)]
     last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)]
     place = catalog.PLACES[int(r[0] * len(catalog.PLACES))]
     attributes: dict[str, Any] = {
         "email": profile_email(index),
-        "phone_number": f"+1555{index % 10_000_000:07d}" if r[7] < 0.6 else None,
-        "external_id": f"cust-{index:08d}" if r[1] < 0.5 else None,
+        "phone_number": _phone(index) if r[7] < 0.6 else None,
+        "external_id": _external_id(index) if r[1] < 0.5 else None,
         "first_name": first, "last_name": last,
         "organization": "Example Corporation" if r[2] < 0.2 else None,
         "locale": place[7], "title": "Regional Manager" if r[3] < 0.1 else None,

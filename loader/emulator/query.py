@@ -47,6 +47,8 @@ PROFILES = EndpointSpec(
     frozenset({"additional-fields[profile]", "fields[conversation]", "fields[profile]", "fields[push-token]",
                "filter", "include", "page[cursor]", "page[size]", "sort"}),
     {"id": FieldRule(("any", "equals"), "string"), "email": FieldRule(("any", "equals"), "string"),
+     "phone_number": FieldRule(("any", "equals"), "string"),
+     "external_id": FieldRule(("any", "equals"), "string"),
      "created": FieldRule(("greater-than", "less-than"), "datetime"),
      "updated": FieldRule(("greater-than", "less-than"), "datetime")},
     ("created", "-created", "email", "-email", "id", "-id", "updated", "-updated"),

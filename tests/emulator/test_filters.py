@@ -102,6 +102,19 @@ def test_profile_id_and_email_equality(emulator):
     assert sorted(_ids(got)) == sorted([first["id"], second["id"]])
 
 
+def test_profile_phone_and_external_id_equality(emulator):
+    truth = emulator.emulator.truth.profiles(additional_fields=())
+    with_phone = [p for p in truth if p["attributes"]["phone_number"]]
+    with_external = [p for p in truth if p["attributes"]["external_id"]]
+    assert 0 < len(with_phone) < len(truth) and 0 < len(with_external) < len(truth)
+    phone = with_phone[3]["attributes"]["phone_number"]
+    got = get(emulator, "profiles", filter=f"equals(phone_number,'{phone}')").json()["data"]
+    assert _ids(got) == [with_phone[3]["id"]]
+    wanted = [p["attributes"]["external_id"] for p in with_external[:3]]
+    got = get(emulator, "profiles", filter=f"any(external_id,{wanted!r})".replace("'", '"')).json()["data"]
+    assert sorted(_ids(got)) == sorted(p["id"] for p in with_external[:3])
+
+
 def test_metric_integration_filters(emulator):
     rows = get(emulator, "metrics", filter="equals(integration.name,'Shopify')").json()["data"]
     assert rows and {r["attributes"]["integration"]["name"] for r in rows} == {"Shopify"}
