@@ -17,7 +17,7 @@
     b.addEventListener('click', function () { openDrawer(b.dataset.errors); }); });
   document.getElementById('drawer-close').addEventListener('click', function () { drawer.hidden = true; });
 
-  function visible(id) { var el = document.getElementById(id); return !!el && !el.hidden && el.offsetParent !== null; }
+  function visible(id) { var el = document.getElementById(id); return !!el && !el.hidden && el.getClientRects().length > 0; }
   function rows(panel) {
     return Array.prototype.map.call(document.querySelectorAll('#' + panel + ' table.objects tbody tr'), function (tr) {
       return { name: tr.dataset.object, status: tr.querySelector('.badge').textContent.trim() }; });
