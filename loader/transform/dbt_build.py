@@ -119,7 +119,7 @@ def _variables(conn: DbtConnection, objects: Sequence[str] | None) -> dict[str, 
 
 
 def build_models(
-    destination: str,
+    destination: str | None,
     *,
     work_dir: Path,
     full_refresh: bool = False,
@@ -129,6 +129,8 @@ def build_models(
 ) -> DbtBuildSummary:
     """Run `dbt build` for the package against `destination` (the loader's, same credentials).
 
+    `destination` None means the configured one (see `loader.destination.resolve_destination`);
+    pass `pipeline` to reuse the loader's pipeline object (e.g. with its own pipelines_dir).
     `objects` (e.g. ["events"]) disables the models of objects that are not synced. Raises
     SyncError when dbt cannot run at all (bad credentials, unreachable warehouse, parse error);
     model and test failures are reported in the summary (see `raise_for_failure`).
@@ -142,7 +144,10 @@ def build_models(
     command += ["--select", select] if select else []
     args = dbt_args(command, paths, target=conn.target, variables=_variables(conn, objects))
     started = time.monotonic()
-    result = invoke_dbt(args, conn.env)
+    try:
+        result = invoke_dbt(args, conn.env)
+    finally:
+        conn.cleanup()
     summary = summarize(result, paths, conn.secrets, time.monotonic() - started)
     if result.exception is not None or (not result.success and result.result is None):
         detail = redact(str(result.exception or "dbt did not run"), conn.secrets)

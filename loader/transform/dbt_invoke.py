@@ -8,6 +8,7 @@ call only (under a lock: dbt's invocation state is process-global). dbt's own fi
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -78,9 +79,21 @@ def dbt_args(
     return args
 
 
+@contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """Importing dbt adds a root stderr handler; keep the application's logging as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
 def invoke_dbt(args: Sequence[str], env: Mapping[str, str] | None = None) -> Any:
     """Run dbt with `args` and return its `dbtRunnerResult` (success flag, results, exception)."""
-    from dbt.cli.main import dbtRunner
+    with _DBT_LOCK, _root_logging_kept(), _environment({**_QUIET_ENV, **(env or {})}):
+        from dbt.cli.main import dbtRunner
 
-    with _DBT_LOCK, _environment({**_QUIET_ENV, **(env or {})}):
         return dbtRunner().invoke(list(args))

@@ -28,6 +28,12 @@ class DbtConnection:
     raw_schema: str
     env: dict[str, str] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
+    temp_files: list[Path] = field(default_factory=list)
+
+    def cleanup(self) -> None:
+        """Remove credential files written for this dbt run."""
+        for path in self.temp_files:
+            path.unlink(missing_ok=True)
 
     def secret(self, name: str, value: Any) -> None:
         if value:
@@ -82,6 +88,7 @@ def _bigquery(conn: DbtConnection, creds: Any, config: Any, work_dir: Path) -> N
         conn.plain("KLAVIYO_BIGQUERY_METHOD", "service-account")
         conn.plain("KLAVIYO_BIGQUERY_KEYFILE", keyfile)
         conn.secrets.append(private_key)
+        conn.temp_files.append(keyfile)
     else:
         conn.plain("KLAVIYO_BIGQUERY_METHOD", "oauth")
 

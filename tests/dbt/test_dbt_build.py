@@ -8,6 +8,7 @@ writes dbt's files to the chosen work directory only.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -82,9 +83,12 @@ def test_events_only_sync_builds_without_profile_models(tmp_path: Path) -> None:
     warehouse = duckdb_warehouse(tmp_path)
     warehouse.load({"metrics": list(data.metrics.values()), "events": list(data.events.values())})
 
+    root_handlers = list(logging.getLogger().handlers)
+
     summary = warehouse.build(objects=["metrics", "events"])
 
     assert summary.success, summary.failures
+    assert logging.getLogger().handlers == root_handlers, "dbt must not reconfigure the app's logging"
     built = {uid.split(".")[-1] for uid, status in summary.statuses.items() if status == "success"}
     assert "klaviyo_event" in built and "klaviyo_profile" not in built
     assert not any("profile" in uid for uid in summary.statuses)
