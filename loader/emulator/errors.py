@@ -12,6 +12,7 @@ TITLES = {
     404: "Not found.",
     405: "Method not allowed.",
     429: "Request was throttled.",
+    500: "A server error occurred.",
     503: "Service unavailable.",
 }
 

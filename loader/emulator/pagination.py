@@ -47,6 +47,8 @@ def decode(text: str, sort: str) -> Cursor:
 
 def _split(keys: np.ndarray, ties: TieFn, lo: int, hi: int, key: Any, tie: int, after: bool) -> int:
     """First index in [lo, hi) whose (key, tie) is > (after) or >= (not after) the given pair."""
+    if isinstance(key, str) != (keys.dtype.kind == "U") or isinstance(key, (bool, float, list, dict)):
+        raise invalid("Invalid page cursor. Use the links returned in the previous response.", "page[cursor]")
     a = lo + int(np.searchsorted(keys[lo:hi], key, side="left"))
     b = lo + int(np.searchsorted(keys[lo:hi], key, side="right"))
     if a == b:

@@ -98,7 +98,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(api.error_response(error))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        resp = api.handle(emulator, endpoint, headers, params, self.server.base_url)
+        try:
+            resp = api.handle(emulator, endpoint, headers, params, self.server.base_url)
+        except Exception as exc:  # noqa: BLE001 - an emulator bug must still answer like an API would
+            emulator.stats.count_status(500)
+            error = ApiError(500, "error", f"Emulator error: {type(exc).__name__}: {exc}")
+            resp = api.error_response(error)
         if kind == "malformed" and resp.status == 200:
             resp = api.Response(200, resp.body[: len(resp.body) // 3] + b"<html>bad gateway", resp.headers)
         self._send(resp, truncate=kind == "truncate" and resp.status == 200)

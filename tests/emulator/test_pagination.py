@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
 import requests
 
 from tests.emulator.helpers import error_of, fetch_all, get
@@ -66,6 +68,10 @@ def test_bad_cursors_are_400(emulator):
         resp = get(emulator, "events", **{"page[cursor]": cursor})
         assert resp.status_code == 400
         assert error_of(resp)["source"]["parameter"] == "page[cursor]"
+    forged = base64.urlsafe_b64encode(orjson.dumps({"s": "id", "k": 5, "t": 0, "b": 0})).decode()
+    resp = get(emulator, "profiles", sort="id", **{"page[cursor]": forged})
+    assert resp.status_code == 400
+    assert error_of(resp)["source"]["parameter"] == "page[cursor]"
     nxt = get(emulator, "events", sort="datetime").json()["links"]["next"]
     cursor = parse_qs(urlsplit(nxt).query)["page[cursor]"][0]
     resp = get(emulator, "events", sort="-datetime", **{"page[cursor]": cursor})
