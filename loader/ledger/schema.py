@@ -7,7 +7,7 @@ from the first load on, with the same type on every destination.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import dlt
@@ -68,16 +68,12 @@ def _column_hints(table: str) -> dict[str, TColumnSchema]:
     }
 
 
-def _resource(table: str, rows: Sequence[dict[str, Any]]) -> DltResource:
+def _resource(table: str, rows: list[dict[str, Any]]) -> DltResource:
     keys = _KEYS[table]
-    return dlt.resource(
-        rows,
-        name=table,
-        write_disposition=_MERGE if keys else "append",  # type: ignore[arg-type]
-        primary_key=list(keys) or None,
-        columns=_column_hints(table),
-        max_table_nesting=0,
-    )
+    disposition: dict[str, Any] = {"write_disposition": _MERGE, "primary_key": list(keys)} if keys else {
+        "write_disposition": "append"
+    }
+    return dlt.resource(rows, name=table, columns=_column_hints(table), max_table_nesting=0, **disposition)
 
 
 def ledger_source(records: Iterable[Any]) -> Any:
