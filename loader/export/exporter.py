@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ from loader.export.validate import DuplicateTracker, Problem, duplicate_headers,
 from loader.export.writer import PartInfo, PartWriter
 
 MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
+FORMAT_THREADS = 2
 
 
 @dataclass
@@ -68,53 +70,96 @@ def export(source: Source, options: ExportOptions) -> ExportResult:
 
 
 def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptions) -> ExportResult:
-    """The export of already-fetched Arrow batches (the query step is separate for testability)."""
+    """The export of already-fetched Arrow batches (the query step is separate for testability).
+
+    Checking batch N+1 overlaps with encoding and writing batch N in a second thread (Arrow and
+    hashlib release the GIL); at most two batches are in memory.
+    """
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
     out = options.out_dir
     (out / "rejects").mkdir(parents=True, exist_ok=True)
     stem = options.stem or _default_stem(out, options.kind)
+    result = ExportResult(out / f"{stem}.manifest.json", [])
+    sink: _Sink | None = None
     log = ProblemLog(out / "rejects" / f"{stem}.problems.csv")
     tracker = DuplicateTracker()
-    writer: PartWriter | None = None
-    rejects: PartWriter | None = None
-    result = ExportResult(out / f"{stem}.manifest.json", [])
+    pending: Future[None] | None = None
     try:
-        base = 0
-        for table in batches:
-            if writer is None:
-                plan = plan_columns(options.kind, table.column_names, where)
-                writer = PartWriter(out, stem, list(plan.headers), int(options.max_file_mb * MB))
-                rejects = PartWriter(
-                    out / "rejects", f"{stem}.rejects", ["_row", "_problems", *plan.headers], sys.maxsize
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-export-writer") as pool,
+            ThreadPoolExecutor(max_workers=FORMAT_THREADS, thread_name_prefix="kws-export-format") as workers,
+        ):
+            base = 0
+            for table in batches:
+                sink = sink or _Sink.open(
+                    plan_columns(options.kind, table.column_names, where), out, stem, options, log
                 )
-            batch = _check(plan, table, tracker)
-            if options.strict and batch.issues:
-                _log_problems(log, plan, batch, base, [(0, writer.current_name)])
-                _fail_strict(log, writer, rejects)
-            placed = writer.write(_accepted(plan, batch))
-            _log_problems(log, plan, batch, base, placed or [(0, writer.current_name)])
-            assert rejects is not None
-            rejects.write(_rejected(plan, batch, base))
-            result.rows += int((~batch.rejected).sum())
-            result.rejected += int(batch.rejected.sum())
-            base += table.num_rows
+                batch = _check(sink.plan, table, tracker, workers)
+                if pending is not None:
+                    pending.result()
+                if options.strict and batch.issues:
+                    sink.fail_strict(batch, base)
+                pending = pool.submit(sink.write, batch, base)
+                result.rows += int((~batch.rejected).sum())
+                result.rejected += int(batch.rejected.sum())
+                base += table.num_rows
+            if pending is not None:
+                pending.result()
     except BaseException:
-        for part_writer in (writer, rejects):
-            if part_writer is not None:
-                part_writer.abort()
+        if sink is not None:
+            sink.abort()
         log.abort()
         raise
     finally:
         tracker.close()
-    return _finish(result, writer, rejects, log, options, where)
+    return _finish(result, sink, log, options, where)
 
 
-def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker) -> _Batch:
+@dataclass
+class _Sink:
+    """Where checked batches go: the CSV parts, the rejects file and the problems report."""
+
+    plan: ColumnPlan
+    writer: PartWriter
+    rejects: PartWriter
+    log: ProblemLog
+
+    @classmethod
+    def open(cls, plan: ColumnPlan, out: Path, stem: str, options: ExportOptions, log: ProblemLog) -> _Sink:
+        writer = PartWriter(out, stem, list(plan.headers), int(options.max_file_mb * MB))
+        reject_headers = ["_row", "_problems", *plan.headers]
+        rejects = PartWriter(out / "rejects", f"{stem}.rejects", reject_headers, sys.maxsize)
+        return cls(plan, writer, rejects, log)
+
+    def write(self, batch: _Batch, base: int) -> None:
+        placed = self.writer.write(_accepted(self.plan, batch))
+        _log_problems(self.log, self.plan, batch, base, placed or [(0, self.writer.current_name)])
+        if batch.rejected.any():
+            self.rejects.write(_rejected(self.plan, batch, base))
+
+    def fail_strict(self, batch: _Batch, base: int) -> None:
+        _log_problems(self.log, self.plan, batch, base, [(0, self.writer.current_name)])
+        self.abort()
+        path = self.log.finish()
+        raise SyncError(
+            f"{self.log.count} problem(s) found, first: {self.log.sample[0]}; "
+            "nothing was written under a final name",
+            str(path),
+            "fix the rows listed in the problems file, or drop --strict to write them to a rejects file",
+        )
+
+    def abort(self) -> None:
+        self.writer.abort()
+        self.rejects.abort()
+
+
+def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker, pool: ThreadPoolExecutor) -> _Batch:
+    """Format every column (in parallel: Arrow kernels release the GIL), then apply the row rules."""
     texts: dict[str, pa.Array] = {}
     issues: list[tuple[int, str, str]] = []
-    for index, header in enumerate(plan.headers):
-        text, column_issues = format_column(table.column(index), header)
+    formatted = pool.map(lambda i: format_column(table.column(i), plan.headers[i]), range(table.num_columns))
+    for header, (text, column_issues) in zip(plan.headers, formatted, strict=True):
         texts[header] = text
         issues += [(i, header, reason) for i, reason in column_issues]
     flagged = {(i, header) for i, header, _ in issues}
@@ -124,7 +169,7 @@ def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker) -> _Bat
     duplicates = duplicate_rules(plan, texts, ~rejected, tracker)
     rejected[[i for i, _, _ in duplicates]] = True
     for header in duplicate_headers(plan):
-        tracker.record(header, texts[header], ~rejected)
+        tracker.record(header, ~rejected)
     return _Batch(texts, rejected, issues + duplicates)
 
 
@@ -162,32 +207,14 @@ def _rejected(plan: ColumnPlan, batch: _Batch, base: int) -> pa.Table:
     return pa.table(columns, names=["_row", "_problems", *plan.headers])
 
 
-def _fail_strict(log: ProblemLog, writer: PartWriter, rejects: PartWriter | None) -> None:
-    writer.abort()
-    if rejects is not None:
-        rejects.abort()
-    path = log.finish()
-    first = log.sample[0]
-    raise SyncError(
-        f"{log.count} problem(s) found, first: {first}; nothing was written under a final name",
-        str(path),
-        "fix the rows listed in the problems file, or run without --strict to write them to a rejects file",
-    )
-
-
 def _finish(
-    result: ExportResult,
-    writer: PartWriter | None,
-    rejects: PartWriter | None,
-    log: ProblemLog,
-    options: ExportOptions,
-    where: str,
+    result: ExportResult, sink: _Sink | None, log: ProblemLog, options: ExportOptions, where: str
 ) -> ExportResult:
-    result.files = writer.finish() if writer else []
-    if rejects is not None and result.rejected:
-        result.rejects_file = options.out_dir / "rejects" / rejects.finish()[0].name
-    elif rejects is not None:
-        rejects.abort()
+    result.files = sink.writer.finish() if sink else []
+    if sink is not None and result.rejected:
+        result.rejects_file = options.out_dir / "rejects" / sink.rejects.finish()[0].name
+    elif sink is not None:
+        sink.rejects.abort()
     result.problems = log.count
     result.sample = log.sample
     result.problems_file = log.finish() if log.count else log.abort()

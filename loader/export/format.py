@@ -41,6 +41,8 @@ def format_column(values: pa.Array | pa.ChunkedArray, header: str) -> tuple[pa.A
         arr = arr.storage
     text, issues = _to_text(arr)
     cleaner = _CLEANERS.get(header)
+    if header == col.EVENT_TIMESTAMP and pa.types.is_timestamp(arr.type):
+        cleaner = None  # already normalised
     if cleaner is not None:
         text, more = cleaner(text)
         issues.extend(more)
@@ -52,9 +54,9 @@ def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return arr.cast(pa.string()), []
     if pa.types.is_timestamp(kind):
-        return pc.strftime(pc.cast(arr, pa.timestamp("s", "UTC"), safe=False), format=TIMESTAMP_FORMAT), []
+        return _utc_text(arr), []
     if pa.types.is_date(kind):
-        return pc.strftime(arr, format="%Y-%m-%d"), []
+        return pc.cast(arr, pa.string()), []  # ISO YYYY-MM-DD
     if pa.types.is_boolean(kind):
         return pc.if_else(arr, "true", "false"), []
     if pa.types.is_floating(kind):
@@ -68,6 +70,17 @@ def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
     if pa.types.is_nested(kind):
         return _to_json(arr), []
     return pc.cast(arr, pa.string()), []
+
+
+def _utc_text(arr: pa.Array) -> pa.Array:
+    """`YYYY-MM-DD HH:MM:SS+00:00` (UTC; naive values are taken as UTC, like Klaviyo does).
+
+    Arrow stores zoned timestamps as UTC instants, so viewing them as naive seconds and casting to
+    text is exact, and far faster than `strftime`.
+    """
+    seconds = pc.cast(pc.floor_temporal(arr, unit="second"), pa.timestamp("s", arr.type.tz), safe=False)
+    text = pc.cast(seconds.view(pa.timestamp("s")), pa.string())
+    return pc.binary_join_element_wise(text, "+00:00", "")
 
 
 def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, Issues]:
@@ -104,11 +117,17 @@ def _short(value: object) -> str:
 
 
 def _clean_email(text: pa.Array) -> tuple[pa.Array, Issues]:
-    return pc.utf8_lower(pc.utf8_trim_whitespace(text)), []
+    trimmed = pc.utf8_trim_whitespace(text)
+    if pc.all(pc.string_is_ascii(trimmed)).as_py() is not False:
+        return pc.ascii_lower(trimmed), []
+    return pc.utf8_lower(trimmed), []
 
 
 def _clean_phone(text: pa.Array) -> tuple[pa.Array, Issues]:
-    return pc.replace_substring_regex(text, r"[\s\-().]", ""), []
+    formatting = r"[\s\-().]"
+    if pc.any(pc.match_substring_regex(text, formatting)).as_py():
+        return pc.replace_substring_regex(text, formatting, ""), []
+    return text, []
 
 
 def _clean_number(text: pa.Array) -> tuple[pa.Array, Issues]:

@@ -6,7 +6,8 @@ present (an identifier per row; for events metric name, timestamp and unique id)
 100 KB. Formatting problems (non-UTF-8, bad consent, bad number, bad timestamp) come from `format`.
 
 Duplicates are found with 64-bit hashes of the normalised values (DuckDB's `hash`), kept in a
-sorted numpy array: 8 bytes per distinct identifier, whatever the batch or row size.
+few sorted numpy runs (8 bytes per distinct identifier) behind a fixed 8 MB presence filter per
+identifier column, whatever the batch or row size.
 """
 
 from __future__ import annotations
@@ -39,41 +40,80 @@ class Problem:
         return f"{self.file}, row {self.row}, column {self.column}: {self.reason}"
 
 
+class _SortedRuns:
+    """A set of uint64 kept as a few sorted runs of geometrically growing size (merged like a
+    binary counter), so adding a batch costs amortised O(batch * log(runs)) instead of O(total)."""
+
+    FILTER_BITS = 23  # an 8 MB presence filter: most lookups (misses) skip the binary searches
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
+        self.filter = np.zeros(1 << self.FILTER_BITS, dtype=bool)
+
+    def contains(self, ordered: np.ndarray) -> np.ndarray:
+        found = np.zeros(ordered.size, dtype=bool)
+        maybe = np.flatnonzero(self.filter[ordered & np.uint64((1 << self.FILTER_BITS) - 1)])
+        if maybe.size == 0:
+            return found
+        candidates = ordered[maybe]
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, candidates), run.size - 1)
+            found[maybe[run[pos] == candidates]] = True
+        return found
+
+    def add(self, ordered: np.ndarray) -> None:
+        self.filter[ordered & np.uint64((1 << self.FILTER_BITS) - 1)] = True
+        self.runs.append(ordered)
+        while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
+            newer, older = self.runs.pop(), self.runs.pop()
+            self.runs.append(np.sort(np.concatenate([older, newer]), kind="stable"))
+
+
 class DuplicateTracker:
     """Remembers identifiers of accepted rows across batches and flags later repeats."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, np.ndarray] = {}
+        self._seen: dict[str, _SortedRuns] = {}
+        self._pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._db = duckdb.connect()
 
-    def _hashes(self, values: pa.Array) -> np.ndarray:
-        relation = self._db.from_arrow(pa.table({"v": values}))
-        result = relation.select("hash(v) AS h").fetchnumpy()
-        return np.asarray(result["h"], dtype=np.uint64)
+    def hashes(self, columns: dict[str, pa.Array]) -> dict[str, np.ndarray]:
+        """64-bit hashes of each column's values, all columns in one DuckDB pass."""
+        if not columns:
+            return {}
+        names = {f"c{i}": header for i, header in enumerate(columns)}
+        relation = self._db.from_arrow(pa.table(dict(zip(names, columns.values(), strict=True))))
+        result = relation.select(", ".join(f"hash({name}) AS {name}" for name in names)).fetchnumpy()
+        return {header: np.asarray(result[name], dtype=np.uint64) for name, header in names.items()}
 
-    def repeats(self, header: str, values: pa.Array, candidates: np.ndarray) -> np.ndarray:
-        """Mask of `candidates` rows whose non-empty value was seen before or earlier in the batch."""
+    def repeats(
+        self, header: str, values: pa.Array, hashes: np.ndarray, candidates: np.ndarray
+    ) -> np.ndarray:
+        """Mask of `candidates` rows whose non-empty value was seen before or earlier in the batch.
+
+        Call `record(header, accepted)` once the batch's rows are final.
+        """
         rows = np.flatnonzero(candidates & _non_empty(values))
         repeated = np.zeros(len(values), dtype=bool)
-        if rows.size == 0:
-            return repeated
-        hashes = self._hashes(values.take(pa.array(rows)))
-        seen = self._seen.get(header, np.empty(0, dtype=np.uint64))
-        in_seen = np.zeros(rows.size, dtype=bool)
-        if seen.size:
-            pos = np.minimum(np.searchsorted(seen, hashes), seen.size - 1)
-            in_seen = seen[pos] == hashes
-        first_in_batch = np.zeros(rows.size, dtype=bool)
-        first_in_batch[np.unique(hashes, return_index=True)[1]] = True
-        repeated[rows[in_seen | ~first_in_batch]] = True
+        order = np.argsort(hashes[rows])
+        ordered = hashes[rows][order]
+        flagged = np.zeros(rows.size, dtype=bool)
+        if rows.size:
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            first = np.minimum.reduceat(order, starts)  # the earliest row of each equal-value group
+            flagged[order] = order != np.repeat(first, np.diff(np.r_[starts, rows.size]))
+        seen = self._seen.setdefault(header, _SortedRuns())
+        flagged[order[seen.contains(ordered)]] = True
+        repeated[rows[flagged]] = True
+        self._pending[header] = (rows[order], ordered)
         return repeated
 
-    def record(self, header: str, values: pa.Array, accepted: np.ndarray) -> None:
-        """Remember the values of the rows finally accepted."""
-        rows = np.flatnonzero(accepted & _non_empty(values))
-        if rows.size:
-            hashes = self._hashes(values.take(pa.array(rows)))
-            self._seen[header] = np.union1d(self._seen.get(header, np.empty(0, dtype=np.uint64)), hashes)
+    def record(self, header: str, accepted: np.ndarray) -> None:
+        """Remember the values of the rows finally accepted (distinct and new by construction)."""
+        rows, ordered = self._pending.pop(header)
+        new = ordered[accepted[rows]]
+        if new.size:
+            self._seen.setdefault(header, _SortedRuns()).add(new)
 
     def close(self) -> None:
         self._db.close()
@@ -138,7 +178,9 @@ def duplicate_rules(
     """Rows repeating a value of an earlier accepted row; call `tracker.record` once rows are final."""
     found: list[tuple[int, str, str]] = []
     reason = "duplicate identifier: Klaviyo keeps only the first row with this value"
-    for header in duplicate_headers(plan):
-        repeated = tracker.repeats(header, texts[header], accepted)
+    headers = duplicate_headers(plan)
+    hashes = tracker.hashes({header: texts[header] for header in headers})
+    for header in headers:
+        repeated = tracker.repeats(header, texts[header], hashes[header], accepted)
         found += [(i, header, reason) for i in np.flatnonzero(repeated).tolist()]
     return found

@@ -56,10 +56,11 @@ def row_sizes(table: pa.Table) -> np.ndarray:
     return sizes
 
 
-def encode_rows(table: pa.Table) -> bytes:
+def encode_rows(table: pa.Table) -> pa.Buffer:
+    """The rows as CSV bytes (an Arrow buffer: written and hashed without a copy)."""
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, _CSV_OPTIONS)
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
 
 
 class PartWriter:
@@ -92,9 +93,16 @@ class PartWriter:
 
         Returns (index of the first row, part name) for each part the rows went into.
         """
+        placed: list[tuple[int, str]] = []
+        if table.num_rows == 0:
+            return placed
+        used = self.parts[-1].bytes if self._file else len(self.header)
+        data = encode_rows(table)
+        if used + len(data) <= self.max_bytes:  # the common case: the whole batch fits
+            self._append(table, len(data), data)
+            return [(0, self.parts[-1].name)]
         sizes = np.cumsum(row_sizes(table))
         start = 0
-        placed: list[tuple[int, str]] = []
         while start < table.num_rows:
             used = self.parts[-1].bytes if self._file else 0
             room = self.max_bytes - (used or len(self.header))
@@ -116,10 +124,10 @@ class PartWriter:
                 self._close_part()
         return placed
 
-    def _append(self, rows: pa.Table, expected: int) -> None:
+    def _append(self, rows: pa.Table, expected: int, data: pa.Buffer | None = None) -> None:
         if self._file is None:
             self._open_part()
-        data = encode_rows(rows)
+        data = data if data is not None else encode_rows(rows)
         if len(data) != expected:
             raise RuntimeError(f"CSV size mismatch: predicted {expected} bytes, encoded {len(data)}")
         assert self._file is not None

@@ -1,0 +1,165 @@
+"""Benchmark: export speed vs DuckDB's own COPY, upload speed vs OpenSSH `sftp -b`.
+
+1. Export rows/s of `klaviyo-sync export` (query -> normalised, validated, split CSV + manifest) divided
+   by DuckDB's `COPY (query) TO 'file.csv' (HEADER)` for the same 1M-row query. Target >= 0.8.
+2. Upload MB/s of our paramiko upload (temp name, size check, rename) divided by OpenSSH
+   `sftp -b` for the same 500 MB file over loopback, both to a real sshd on 127.0.0.1. Target >= 0.8.
+
+Medians of `--repeat` runs. Usage: `.venv/bin/python bench/export_upload.py [--rows N] [--mb N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from loader.export.exporter import ExportOptions, export  # noqa: E402
+from loader.export.history import ImportHistory  # noqa: E402
+from loader.export.keys import generate_key  # noqa: E402
+from loader.export.query import Source  # noqa: E402
+from loader.export.sftp import SftpSettings  # noqa: E402
+from loader.export.uploader import UploadOptions, upload_files  # noqa: E402
+from tests.fixtures.sshd import SshdServer  # noqa: E402
+
+QUERY = "SELECT * FROM bench_profiles"
+
+
+def _median_seconds(run: Callable[[], None], repeat: int, reset: Callable[[], None] | None = None) -> float:
+    times = []
+    for _ in range(repeat):
+        if reset:
+            reset()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _make_table(db: Path, rows: int) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"""CREATE TABLE bench_profiles AS SELECT
+                'user' || i || '@example.com' AS email,
+                '+1415' || lpad((i % 10000000)::VARCHAR, 7, '0') AS phone_number,
+                'ext-' || i AS external_id,
+                'First ' || (i % 1000) AS first_name,
+                TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 SECOND AS created_at,
+                i % 3 = 0 AS is_vip,
+                (i % 10000) / 7.0 AS score,
+                i % 50 AS orders
+              FROM range({rows}) r(i)"""
+        )
+
+
+def bench_export(work: Path, rows: int, repeat: int) -> float:
+    db = work / "bench.duckdb"
+    _make_table(db, rows)
+    os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(db)
+    copy_target = work / "copy.csv"
+
+    def duck_copy() -> None:
+        with duckdb.connect(str(db)) as con:
+            con.execute(f"COPY ({QUERY}) TO '{copy_target}' (HEADER, DELIMITER ',')")
+
+    out = work / "export"
+
+    def ours() -> None:
+        result = export(Source(query=QUERY), ExportOptions("profiles", out))
+        assert result.rows == rows, result.rows
+
+    copy_s = _median_seconds(duck_copy, repeat)
+    ours_s = _median_seconds(ours, repeat, reset=lambda: shutil.rmtree(out, ignore_errors=True))
+    print(
+        f"export: DuckDB COPY {rows / copy_s:,.0f} rows/s ({copy_s:.2f} s); ours {rows / ours_s:,.0f} rows/s "
+        f"({ours_s:.2f} s)"
+    )
+    return copy_s / ours_s
+
+
+def bench_upload(work: Path, megabytes: int, repeat: int) -> float:
+    server_root = work / "sshd"
+    server_root.mkdir()
+    server = SshdServer(server_root)
+    key = work / "id_ed25519"
+    server.authorize(generate_key(key))
+    known = work / "known_hosts"
+    local = work / "upload.csv"
+    with local.open("wb") as handle:
+        for _ in range(megabytes):
+            handle.write(os.urandom(1024 * 1024))
+    size_mb = local.stat().st_size / 1e6
+    server.start()
+    try:
+        known.write_text(server.known_hosts_line())
+        remote = server.remote / "profiles" / local.name
+        batch = work / "batch"
+        batch.write_text(f"put {local} profiles/{local.name}\n")
+        sftp_cmd = [
+            "sftp",
+            "-q",
+            "-b",
+            str(batch),
+            "-i",
+            str(key),
+            "-P",
+            str(server.port),
+            "-o",
+            f"UserKnownHostsFile={known}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            f"{server.user}@{server.host}",
+        ]
+
+        def openssh() -> None:
+            subprocess.run(sftp_cmd, check=True, stdout=subprocess.DEVNULL)
+
+        settings = SftpSettings(server.host, server.user, key, known, port=server.port)
+        history = ImportHistory(work / "history.jsonl")
+
+        def ours() -> None:
+            upload_files(settings, [local], UploadOptions("profiles"), history)
+
+        def reset() -> None:
+            remote.unlink(missing_ok=True)
+
+        sftp_s = _median_seconds(openssh, repeat, reset)
+        ours_s = _median_seconds(ours, repeat, reset)
+        assert remote.stat().st_size == local.stat().st_size
+    finally:
+        server.stop()
+    print(f"upload: OpenSSH sftp -b {size_mb / sftp_s:.0f} MB/s; ours {size_mb / ours_s:.0f} MB/s")
+    return sftp_s / ours_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--mb", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kws-bench-export-"))
+    try:
+        export_ratio = bench_export(work, args.rows, args.repeat)
+        upload_ratio = bench_upload(work, args.mb, args.repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"RESULT export_rows_per_s_vs_duckdb_copy {export_ratio:.2f} target >= 0.8")
+    print(f"RESULT upload_mb_per_s_vs_openssh_sftp {upload_ratio:.2f} target >= 0.8")
+
+
+if __name__ == "__main__":
+    main()
