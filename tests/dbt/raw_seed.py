@@ -234,15 +234,19 @@ _ROWS = {"metrics": _metric_rows, "profiles": _profile_rows, "events": _event_ro
 
 def load_raw(pipeline: dlt.Pipeline, batch: dict[str, list[dict[str, Any]]]) -> None:
     """Write API resources into klaviyo_raw.<metrics|profiles|events> (one dlt load)."""
-    resources = [
-        dlt.resource(
-            _ROWS[name](items),
-            name=name,
-            primary_key="id",
-            write_disposition=_MERGE,
-            columns=_COLUMNS[name],
-        )
-        for name, items in batch.items()
-        if items
-    ]
-    pipeline.run(resources).raise_on_failed_jobs()
+
+    @dlt.source(name="klaviyo", max_table_nesting=0)  # the loader's source (and dlt schema) name
+    def klaviyo() -> list[Any]:
+        return [
+            dlt.resource(
+                _ROWS[name](items),
+                name=name,
+                primary_key="id",
+                write_disposition=_MERGE,
+                columns=_COLUMNS[name],
+            )
+            for name, items in batch.items()
+            if items
+        ]
+
+    pipeline.run(klaviyo()).raise_on_failed_jobs()

@@ -17,6 +17,8 @@ from loader.destination import make_pipeline
 from loader.pipeline import run_sync
 from loader.sync_settings import SyncSettings
 from loader.transform import DbtBuildSummary, build_models
+from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
+from loader.transform.dbt_profile_env import dbt_connection
 from tests.dbt.expected_marts import event_rows, metric_rows, profile_rows, utc_naive
 from tests.dbt.warehouse_rows import mart_snapshot
 
@@ -34,6 +36,14 @@ class SyncedWarehouse:
         result = run_sync(settings, pipeline=make_pipeline(self.name, pipelines_dir=self.pipelines_dir))
         pipeline = make_pipeline(self.name, pipelines_dir=self.pipelines_dir)
         return result.run_start, build_models(self.name, work_dir=self.root / "dbt", pipeline=pipeline)
+
+    def freshness(self) -> dict[str, str]:
+        """`dbt source freshness` with the same derived connection: status per source table."""
+        pipeline = make_pipeline(self.name, pipelines_dir=self.pipelines_dir)
+        conn = dbt_connection(pipeline, self.root / "dbt")
+        args = dbt_args(["source", "freshness"], DbtPaths.under(self.root / "dbt"), target=conn.target)
+        result = invoke_dbt(args, conn.env)
+        return {r.node.name: str(r.status) for r in result.result.results}
 
     def marts(self) -> dict[str, list[dict[str, Any]]]:
         if self.name == "duckdb":
@@ -97,3 +107,5 @@ def test_sync_then_build_twice_matches_the_api(synced: SyncedWarehouse, make_emu
     second_start, second = synced.sync_and_build()
     assert second.success, second.failures
     _assert_marts_equal_truth(synced.marts(), running.emulator, second_start)
+    # the loader just loaded (schema `klaviyo` in _dlt_loads) and the newest past event is minutes old
+    assert synced.freshness() == {"_dlt_loads": "pass", "events": "pass"}
