@@ -1,8 +1,9 @@
 """dbt fixtures: one session-scoped scenario per warehouse (DuckDB, PostgreSQL), shared by tests.
 
 The scenario drives the package the way production does and records what it saw at each step:
-load 1 -> build -> freshness -> build again with no new rows -> load 2 (new, late, future, updated,
-re-read rows) -> build -> full-refresh build -> docs generate. Tests then assert on the records.
+load 1 -> build -> freshness -> build again with no new rows -> tamper with two mart rows -> load 2
+(new, late, future, updated, re-read rows) -> build -> full-refresh build -> docs generate.
+Tests then assert on the records.
 """
 
 from __future__ import annotations
@@ -39,6 +40,23 @@ def _freshness_statuses(result: Any) -> dict[str, str]:
     return {r.node.name: str(getattr(r.status, "value", r.status)) for r in result.result.results}
 
 
+# Rows changed in the marts behind dbt's back: an incremental build leaves rows it does not read
+# alone, so these survive the second build and only a full refresh restores them.
+TAMPERED = {
+    "klaviyo_event": ("event_id", "E000000", "metric_name", "kept by incremental"),
+    "klaviyo_profile": ("profile_id", "P00011", "first_name", "kept by incremental"),
+}
+
+
+def _tamper(warehouse: Warehouse) -> None:
+    with warehouse.connect() as connection:
+        cursor = connection.cursor()
+        for mart, (key, value, column, text) in TAMPERED.items():
+            cursor.execute(f"update klaviyo.{mart} set {column} = '{text}' where {key} = '{value}'")
+        connection.commit()
+        cursor.close()
+
+
 def run_scenario(warehouse: Warehouse) -> Scenario:
     data = KlaviyoRawData.initial()
     scenario = Scenario(warehouse, data)
@@ -53,6 +71,7 @@ def run_scenario(warehouse: Warehouse) -> Scenario:
     scenario.freshness = _freshness_statuses(warehouse.dbt(["source", "freshness"]))
     scenario.builds["noop"] = warehouse.build()
     scenario.snapshot("noop")
+    _tamper(warehouse)
     scenario.growth = data.grow()
     warehouse.load(scenario.growth)
     scenario.builds["second"] = warehouse.build()
