@@ -73,9 +73,27 @@ class Snapshot:
 def index_events(
     dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray, n_metrics: int
 ) -> EventStore:
-    """Sort by (datetime, seq) and build the per-metric position arrays used by equals(metric_id)."""
-    order = np.lexsort((seq, dt_us))
+    """Sort by (datetime, seq) and build the per-metric position arrays used by equals(metric_id).
+    `seq` must be ascending (a stable sort by datetime then orders ties by seq)."""
+    order = np.argsort(dt_us, kind="stable")
     dt_us, seq, metric, profile = dt_us[order], seq[order], metric[order], profile[order]
+    return _with_metric_index(dt_us, seq, metric, profile, n_metrics)
+
+
+def merge_events(old: EventStore, dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray,
+                 profile: np.ndarray, n_metrics: int) -> EventStore:
+    """Insert a batch whose seqs are all larger than the store's: each new row goes after every stored
+    row of the same datetime, so (datetime, seq) order holds without re-sorting the store."""
+    order = np.argsort(dt_us, kind="stable")
+    dt_us, seq, metric, profile = dt_us[order], seq[order], metric[order], profile[order]
+    at = np.searchsorted(old.dt_us, dt_us, side="right")
+    return _with_metric_index(np.insert(old.dt_us, at, dt_us), np.insert(old.seq, at, seq),
+                              np.insert(old.metric, at, metric), np.insert(old.profile, at, profile),
+                              n_metrics)
+
+
+def _with_metric_index(dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray,
+                       n_metrics: int) -> EventStore:
     by_metric_order = np.argsort(metric, kind="stable")
     bounds = np.searchsorted(metric[by_metric_order], np.arange(n_metrics + 1))
     by_metric = tuple(by_metric_order[bounds[m]:bounds[m + 1]] for m in range(n_metrics))
@@ -157,13 +175,8 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
     ])
     ev = snap.events
     seq_new = np.arange(len(ev), len(ev) + len(dt_new), dtype=np.int64)
-    events = index_events(
-        np.concatenate([ev.dt_us, dt_new]),
-        np.concatenate([ev.seq, seq_new]),
-        np.concatenate([ev.metric, _pick_metrics(rng, snap.metrics, len(dt_new))]),
-        np.concatenate([ev.profile, _pick_profiles(rng, profiles.created_us, dt_new)]),
-        len(snap.metrics),
-    )
+    events = merge_events(ev, dt_new, seq_new, _pick_metrics(rng, snap.metrics, len(dt_new)),
+                          _pick_profiles(rng, profiles.created_us, dt_new), len(snap.metrics))
     return replace(snap, grown_until_us=now_us, events=events, profiles=profiles,
                    generation=snap.generation + 1, cache={})
 

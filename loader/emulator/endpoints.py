@@ -20,7 +20,7 @@ from loader.emulator.profile_resources import (
     INCLUDED_RELATIONSHIPS,
     emails,
     identifier_column,
-    render_profile,
+    render_profiles,
 )
 from loader.emulator.query import Query
 
@@ -140,8 +140,8 @@ def _event_included(snap: Snapshot, rows: np.ndarray, q: Query, base: str) -> li
         for m in np.unique(snap.events.metric[rows]).tolist():
             out.append(render_metric(snap.metrics[m], base, q.fields.get("metric")))
     if "profile" in q.include:
-        for p in np.unique(snap.events.profile[rows]).tolist():
-            out.append(render_profile(snap, p, base, (), q.fields.get("profile"), INCLUDED_RELATIONSHIPS))
+        profiles = np.unique(snap.events.profile[rows]).tolist()
+        out += render_profiles(snap, profiles, base, (), q.fields.get("profile"), INCLUDED_RELATIONSHIPS)
     return out
 
 
@@ -186,7 +186,7 @@ def serve_profiles(snap: Snapshot, q: Query, base: str) -> Page:
     row_keys = keys[page.start:page.stop].tolist()
     if descending:
         rows, row_keys = rows[::-1], row_keys[::-1]
-    data = [render_profile(snap, i, base, q.additional, q.fields.get("profile")) for i in rows]
+    data = render_profiles(snap, rows, base, q.additional, q.fields.get("profile"))
     first = Cursor(q.sort, row_keys[0], rows[0], backward=True) if rows else None
     last = Cursor(q.sort, row_keys[-1], rows[-1]) if rows else None
     return _document(data, _links(base, q, page, first, last), [] if q.include else None)

@@ -109,10 +109,12 @@ def _predictive(r: list[float], updated_us: int) -> dict[str, Any]:
     }
 
 
-def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = ()) -> dict[str, Any]:
+def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = (),
+                       draws: list[float] | None = None) -> dict[str, Any]:
+    """A profile's attributes; `draws` are its 16 random numbers when the caller computed them in bulk."""
     p = snap.profiles
     created, updated, version = int(p.created_us[index]), int(p.updated_us[index]), int(p.version[index])
-    r = _draw(snap, np.full(16, index), np.arange(16)).tolist()
+    r = draws if draws is not None else _draw(snap, np.full(16, index), np.arange(16)).tolist()
     first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)]
     last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)]
     place = catalog.PLACES[int(r[0] * len(catalog.PLACES))]
@@ -141,18 +143,23 @@ LIST_RELATIONSHIPS = ("lists", "segments", "push-tokens", "conversations")
 INCLUDED_RELATIONSHIPS = ("lists", "segments", "push-tokens")  # a profile included by /api/events
 
 
-def render_profile(snap: Snapshot, index: int, base: str, additional: Sequence[str] = (),
-                   fields: list[str] | None = None,
-                   relationships: Sequence[str] = LIST_RELATIONSHIPS) -> dict[str, Any]:
-    pid = str(snap.profiles.ids[index])
-    rels = {}
-    for name in relationships:
-        rels[name] = {"links": {"self": f"{base}/api/profiles/{pid}/relationships/{name}/",
-                                "related": f"{base}/api/profiles/{pid}/{name}/"}}
-    return {
-        "type": "profile",
-        "id": pid,
-        "attributes": sparse(profile_attributes(snap, index, additional), fields),
-        "relationships": rels,
-        "links": {"self": f"{base}/api/profiles/{pid}/"},
-    }
+def render_profiles(snap: Snapshot, indexes: Sequence[int], base: str, additional: Sequence[str] = (),
+                    fields: list[str] | None = None,
+                    relationships: Sequence[str] = LIST_RELATIONSHIPS) -> list[dict[str, Any]]:
+    """JSON:API profile dicts for the given profile indexes (in that order)."""
+    rows = np.asarray(indexes, dtype=np.int64)
+    draws = _draw(snap, np.repeat(rows, 16), np.tile(np.arange(16), len(rows))).reshape(len(rows), 16)
+    out = []
+    for index, r in zip(rows.tolist(), draws.tolist(), strict=True):
+        pid = str(snap.profiles.ids[index])
+        rels = {name: {"links": {"self": f"{base}/api/profiles/{pid}/relationships/{name}/",
+                                 "related": f"{base}/api/profiles/{pid}/{name}/"}}
+                for name in relationships}
+        out.append({
+            "type": "profile",
+            "id": pid,
+            "attributes": sparse(profile_attributes(snap, index, additional, r), fields),
+            "relationships": rels,
+            "links": {"self": f"{base}/api/profiles/{pid}/"},
+        })
+    return out

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 
 US = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def iso(us: int | None) -> str | None:
     """Epoch microseconds -> `YYYY-MM-DDTHH:MM:SS+00:00` (the API's second-resolution datetimes)."""
     if us is None:
         return None
-    return f"{np.datetime64(int(us) // US, 's')}+00:00"
+    return (_EPOCH + timedelta(seconds=int(us) // US)).isoformat()
 
 
 def iso_many(us: np.ndarray) -> list[str]:

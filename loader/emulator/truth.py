@@ -11,7 +11,7 @@ import numpy as np
 from loader.emulator.event_resources import render_events
 from loader.emulator.filters import to_epoch_us
 from loader.emulator.metric_resources import render_metric
-from loader.emulator.profile_resources import render_profile
+from loader.emulator.profile_resources import render_profiles
 
 if TYPE_CHECKING:
     from loader.emulator.emulator import Emulator
@@ -33,7 +33,7 @@ class Truth:
         """All profiles in id order, with `additional_fields` (default: subscriptions, as the loader asks)."""
         snap = self._emulator.snapshot
         order = np.argsort(snap.profiles.ids, kind="stable").tolist()
-        return [render_profile(snap, i, self._emulator.base_url, tuple(additional_fields)) for i in order]
+        return render_profiles(snap, order, self._emulator.base_url, tuple(additional_fields))
 
     def events(self, since: datetime | None = None, until: datetime | None = None,
                metric_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
