@@ -32,9 +32,21 @@ TARGET = 58.0
 def start_emulator(events: int, profiles: int) -> tuple[subprocess.Popen[str], str]:
     exe = Path(sys.executable).with_name("klaviyo-sync")
     proc = subprocess.Popen(
-        [str(exe), "emulator", "--port", "0", "--events", str(events), "--profiles", str(profiles),
-         "--no-rate-limits", "--api-key", API_KEY],
-        stdout=subprocess.PIPE, text=True,
+        [
+            str(exe),
+            "emulator",
+            "--port",
+            "0",
+            "--events",
+            str(events),
+            "--profiles",
+            str(profiles),
+            "--no-rate-limits",
+            "--api-key",
+            API_KEY,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 120
@@ -61,7 +73,7 @@ def _page(body: bytes, parse: bool) -> tuple[int, str | None]:
     if parse:
         doc = orjson.loads(body)
         return len(doc["data"]), doc["links"]["next"]
-    links = orjson.loads(body[body.rindex(b',"links":') + len(b',"links":'):-1])
+    links = orjson.loads(body[body.rindex(b',"links":') + len(b',"links":') : -1])
     return body.count(b'{"type":"event",'), links["next"]
 
 
@@ -95,8 +107,9 @@ def main() -> None:
         step = (end - start) / args.threads
         counts = [[0, 0] for _ in range(args.threads)]
         threads = [
-            threading.Thread(target=walk,
-                             args=(base, start + i * step, start + (i + 1) * step, counts[i], args.parse))
+            threading.Thread(
+                target=walk, args=(base, start + i * step, start + (i + 1) * step, counts[i], args.parse)
+            )
             for i in range(args.threads)
         ]
         cpu_before = server_cpu_seconds(proc.pid)
@@ -117,12 +130,18 @@ def main() -> None:
             proc.kill()
             proc.wait()
     assert rows == stats["events"], f"walked {rows} events, emulator holds {stats['events']}"
-    print(f"{pages} pages, {rows} events in {elapsed:.2f}s; {args.threads} client threads on the same "
-          f"2 cores; client-side parse {'on' if args.parse else 'off'}")
-    print(f"emulator CPU {cpu * 1000 / pages:.2f} ms per page "
-          f"(= {pages / cpu:.0f} pages/s per busy core if the clients ran elsewhere)")
-    print(f"pages/s {pages / elapsed:.1f}   events/s {rows / elapsed:,.0f}   "
-          f"ratio to Klaviyo's 58 pages/s ceiling: {pages / elapsed / TARGET:.1f}x")
+    print(
+        f"{pages} pages, {rows} events in {elapsed:.2f}s; {args.threads} client threads on the same "
+        f"2 cores; client-side parse {'on' if args.parse else 'off'}"
+    )
+    print(
+        f"emulator CPU {cpu * 1000 / pages:.2f} ms per page "
+        f"(= {pages / cpu:.0f} pages/s per busy core if the clients ran elsewhere)"
+    )
+    print(
+        f"pages/s {pages / elapsed:.1f}   events/s {rows / elapsed:,.0f}   "
+        f"ratio to Klaviyo's 58 pages/s ceiling: {pages / elapsed / TARGET:.1f}x"
+    )
     print(f"RESULT emulator_pages_per_s {pages / elapsed:.1f} target >= {TARGET:g}")
 
 
