@@ -97,8 +97,8 @@ def bench_upload(work: Path, megabytes: int, repeat: int) -> float:
     known = work / "known_hosts"
     local = work / "upload.csv"
     with local.open("wb") as handle:
-        for _ in range(megabytes):
-            handle.write(os.urandom(1024 * 1024))
+        for _ in range(megabytes):  # random but valid UTF-8 text, like a CSV file
+            handle.write(b"\n".join(os.urandom(511).hex().encode() for _ in range(1024)) + b"\n")
     size_mb = local.stat().st_size / 1e6
     server.start()
     try:

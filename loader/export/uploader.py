@@ -8,7 +8,6 @@ recorded in the import history (incomplete when it starts or fails, completed on
 
 from __future__ import annotations
 
-import csv
 import getpass
 import json
 import logging
@@ -24,6 +23,7 @@ import paramiko
 import tenacity
 
 from loader.errors import SyncError
+from loader.export.filecheck import scan_csv
 from loader.export.history import COMPLETED, ImportHistory, ImportRecord
 from loader.export.sftp import SftpSettings, Transfer, connect, remote_paths, send_file
 from loader.secrets import redact
@@ -62,14 +62,17 @@ def upload_files(
     """Upload every file; raise one SyncError naming the failed ones after all have been tried."""
     if options.folder not in FOLDERS:
         raise SyncError(f"unknown folder {options.folder!r}", "--folder", "use profiles or events")
+    facts: dict[Path, tuple[int | None, str | None]] = {}
     for path in files:
         if not path.is_file():
             raise SyncError("file to upload not found", str(path), "check the path (see the export manifest)")
+        facts[path] = file_facts(path)  # refuses non-UTF-8 files before anything is sent
     done: list[ImportRecord] = []
     failed: list[tuple[Path, BaseException]] = []
     with ThreadPoolExecutor(max_workers=max(1, min(options.parallel, len(files)))) as pool:
         futures = {
-            pool.submit(upload_one, settings, path, options, history, on_bytes): path for path in files
+            pool.submit(upload_one, settings, path, options, history, on_bytes, facts[path]): path
+            for path in files
         }
         for future in as_completed(futures):
             try:
@@ -92,8 +95,9 @@ def upload_one(
     options: UploadOptions,
     history: ImportHistory,
     on_bytes: ByteCallback | None = None,
+    facts: tuple[int | None, str | None] | None = None,
 ) -> ImportRecord:
-    rows, sha256 = file_facts(local)
+    rows, sha256 = facts or file_facts(local)
     record = ImportRecord(
         id=uuid.uuid4().hex,
         file=str(local),
@@ -178,7 +182,7 @@ def _send(
 
 
 def file_facts(local: Path) -> tuple[int | None, str | None]:
-    """Rows and sha256 from the export manifest next to the file, else rows counted from the CSV."""
+    """Rows and sha256 from the export manifest next to the file; else rows from a UTF-8 scan."""
     for manifest in local.parent.glob("*.manifest.json"):
         try:
             files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
@@ -187,8 +191,4 @@ def file_facts(local: Path) -> tuple[int | None, str | None]:
         for entry in files:
             if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
                 return int(entry["rows"]), str(entry["sha256"])
-    try:
-        with local.open(encoding="utf-8", newline="") as handle:
-            return max(sum(1 for _ in csv.reader(handle)) - 1, 0), None
-    except (UnicodeDecodeError, csv.Error):
-        return None, None
+    return scan_csv(local), None

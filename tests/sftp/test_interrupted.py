@@ -35,7 +35,7 @@ def _setup(server: SshdServer, keys: ClientKeys, tmp_path: Path) -> tuple[SftpSe
     known = tmp_path / "known_hosts"
     known.write_text(server.known_hosts_line())
     local = tmp_path / "big.csv"
-    local.write_bytes(os.urandom(SIZE))
+    local.write_bytes(b"\n".join(os.urandom(512).hex().encode() for _ in range(SIZE // 1025)))
     return SftpSettings(server.host, server.user, keys.key("ed25519"), known, port=server.port), local
 
 

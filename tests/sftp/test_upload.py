@@ -198,3 +198,38 @@ def test_missing_host_key_source_is_a_config_error(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1 and "no way to verify the server's host key" in result.stderr
+
+
+def test_non_utf8_file_refused_before_upload(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
+) -> None:
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("Email,City\na@x.io,Paris\nb@x.io,Montr\xe9al\n".encode("latin-1"))
+    settings = settings_for(sftp_remote, sftp_keys.key("ed25519"), known_hosts(sftp_remote, tmp_path))
+    with pytest.raises(SyncError) as raised:
+        upload_files(settings, [bad], UploadOptions("profiles"), ImportHistory(tmp_path / "h"))
+    assert str(raised.value).startswith(f"not UTF-8 text (byte 0xe9) ({bad}, line 3, column 2)")
+    assert not list((sftp_remote.remote / "profiles").iterdir())
+
+
+def test_passphrase_from_secrets_never_shown(
+    sftp_remote: SshdServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loader.export.keys import generate_key
+
+    passphrase = "pass-phrase-4f9c2e7a"
+    sftp_remote.authorize(generate_key(tmp_path / "locked", passphrase=passphrase))
+    monkeypatch.setenv("EXPORT__SFTP__KEY_PASSPHRASE", passphrase)
+    history = tmp_path / "h.jsonl"
+    base = ["--debug", "upload", str(_small_file(tmp_path)), "--folder", "events", "--host", sftp_remote.host]
+    base += ["--port", str(sftp_remote.port), "--user", sftp_remote.user, "--key", str(tmp_path / "locked")]
+    base += ["--history", str(history)]
+    ok = CliRunner().invoke(main, [*base, "--known-hosts", str(known_hosts(sftp_remote, tmp_path))])
+    assert ok.exit_code == 0, ok.output
+    assert (sftp_remote.remote / "events" / "one.csv").exists()
+    wrong = tmp_path / "wrong_known_hosts"
+    wrong.write_text(f"[{sftp_remote.host}]:{sftp_remote.port} ssh-ed25519 {'A' * 68}\n")
+    failed = CliRunner().invoke(main, [*base, "--known-hosts", str(wrong)])
+    assert failed.exit_code == 1
+    assert passphrase not in failed.output and passphrase not in ok.output
+    assert passphrase not in history.read_text()
