@@ -1,7 +1,7 @@
 """The PostgreSQL setup script, executed on the real server, then each role proven by connecting as it.
 
 The loader role loads with dlt (merge, so through dlt's staging schema) into the raw schema; the dbt
-role reads raw and builds in the target schema; each is refused everything else.
+role reads raw and builds in the target schema (the real package too); each is refused everything else.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import psycopg2
 import pytest
 
 from loader.setup_sql import render
+from tests.dbt.cross_warehouse.scenario import build_failures, dbt_build
+from tests.dbt.raw_seed import KlaviyoRawData, load_raw
 from tests.fixtures.postgres import PostgresDatabase
 
 pytestmark = pytest.mark.postgres
@@ -124,3 +126,26 @@ def test_dbt_role_reads_raw_builds_target_and_is_refused_the_rest(
         cur.execute("select id, metric_id from klaviyo.klaviyo_event")
         assert cur.fetchall() == [("e1", "m1")]
         assert _denied(conn, "delete from klaviyo.klaviyo_event")
+
+
+def test_the_package_builds_as_the_dbt_role_on_what_the_loader_role_loaded(
+    set_up_db: SetUpDatabase, tmp_path: Path
+) -> None:
+    data = KlaviyoRawData.initial(n_metrics=2, n_profiles=3, n_events=6)
+    pipeline = dlt.pipeline(
+        pipeline_name="klaviyo_sync", pipelines_dir=str(tmp_path / "pipelines"), dataset_name="klaviyo_raw",
+        destination=dlt.destinations.postgres(credentials=set_up_db.dsn(set_up_db.loader)),
+    )
+    load_raw(pipeline, {"metrics": list(data.metrics.values()), "profiles": list(data.profiles.values()),
+                        "events": list(data.events.values())})
+    server = set_up_db.db.server
+    env = {"KLAVIYO_PG_HOST": server.host, "KLAVIYO_PG_PORT": str(server.port),
+           "KLAVIYO_PG_USER": set_up_db.dbt, "DBT_ENV_SECRET_KLAVIYO_PG_PASSWORD": set_up_db.password,
+           "KLAVIYO_PG_DATABASE": set_up_db.db.name}
+    for _ in range(2):  # the full build, then an incremental one (temp tables, delete+insert)
+        assert build_failures(dbt_build("postgres", env, tmp_path / "dbt")) == []
+    with closing(set_up_db.connect(set_up_db.loader)) as conn, conn.cursor() as cur:
+        cur.execute("select count(*), count(distinct metric_name) from klaviyo.klaviyo_event")
+        assert cur.fetchone() == (6, 2)
+        cur.execute("select count(*) from klaviyo.klaviyo_profile")
+        assert cur.fetchone() == (3,)
