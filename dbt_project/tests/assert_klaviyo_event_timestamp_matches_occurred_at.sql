@@ -2,7 +2,9 @@
 -- a mismatch means an offset was dropped or applied twice.
 {{ config(enabled=var('klaviyo_events_enabled', true)) }}
 
+{% set from_epoch = klaviyo_warehouse.epoch_to_timestamp('event_timestamp') %}
+
 select event_id, occurred_at, event_timestamp
 from {{ ref('klaviyo_event') }}
-where occurred_at < {{ dbt.dateadd('second', -1, klaviyo_warehouse.epoch_to_timestamp('event_timestamp')) }}
-   or occurred_at > {{ dbt.dateadd('second', 1, klaviyo_warehouse.epoch_to_timestamp('event_timestamp')) }}
+where occurred_at < cast({{ dbt.dateadd('second', -1, from_epoch) }} as {{ dbt.type_timestamp() }})
+   or occurred_at > cast({{ dbt.dateadd('second', 1, from_epoch) }} as {{ dbt.type_timestamp() }})
