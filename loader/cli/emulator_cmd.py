@@ -6,6 +6,7 @@ import click
 
 from loader.cli.app import main
 from loader.emulator.config import EmulatorConfig, FaultConfig
+from loader.errors import SyncError
 
 
 @main.command("emulator")
@@ -25,7 +26,11 @@ def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: 
     """Serve GET /api/metrics, /api/profiles, /api/events like Klaviyo, until interrupted."""
     from loader.emulator.runner import run_foreground
 
-    config = EmulatorConfig(seed=seed, profiles=profiles, events=events, metrics=metrics,
-                            history_days=history_days, api_key=api_key, rate_limits=not no_rate_limits,
-                            rate_limit_scale=scale, faults=FaultConfig(latency_ms=latency_ms))
+    try:
+        config = EmulatorConfig(seed=seed, profiles=profiles, events=events, metrics=metrics,
+                                history_days=history_days, api_key=api_key, rate_limits=not no_rate_limits,
+                                rate_limit_scale=scale, faults=FaultConfig(latency_ms=latency_ms))
+    except ValueError as exc:
+        raise SyncError(str(exc), "klaviyo-sync emulator options",
+                        "see `klaviyo-sync emulator --help`") from None
     run_foreground(config, port, echo=click.echo)

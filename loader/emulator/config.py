@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read")
+MAX_METRICS = 20  # the size of catalog.METRICS
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,16 @@ class FaultConfig:
     latency_jitter_ms: float = 0.0
     malformed_pages: tuple[int, ...] = ()
     retry_after_s: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("p429", "p503", "p_drop", "p_truncate"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"FaultConfig.{name} must be a probability in [0, 1], got {value!r}")
+        if sum(getattr(self, n) for n in ("p429", "p503", "p_drop", "p_truncate")) > 1.0:
+            raise ValueError("FaultConfig probabilities must add up to at most 1")
+        if self.latency_ms < 0 or self.latency_jitter_ms < 0 or self.retry_after_s < 0:
+            raise ValueError("FaultConfig latencies and retry_after_s must not be negative")
 
     def any_enabled(self) -> bool:
         return bool(
@@ -48,3 +59,17 @@ class EmulatorConfig:
     rate_limit_scale: float = 1.0
     faults: FaultConfig = field(default_factory=FaultConfig)
     revision: str = "2026-07-15"
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("profiles", self.profiles >= 1, "at least 1"),
+            ("events", self.events >= 0, "not negative"),
+            ("metrics", 1 <= self.metrics <= MAX_METRICS, f"between 1 and {MAX_METRICS}"),
+            ("history_days", self.history_days >= 1, "at least 1"),
+            ("future_events", self.future_events >= 0, "not negative"),
+            ("rate_limit_scale", self.rate_limit_scale > 0, "greater than 0"),
+            ("api_key", bool(self.api_key.strip()), "not empty"),
+        )
+        for name, ok, rule in checks:
+            if not ok:
+                raise ValueError(f"EmulatorConfig.{name} must be {rule}, got {getattr(self, name)!r}")

@@ -50,8 +50,11 @@ def handle(emulator: Emulator, method: str, path: str, body: bytes) -> Response:
         return _json(400, {"error": "body is not JSON"})
     if method == "GET" and path == "/_emulator/stats":
         return _json(200, {**emulator.stats.as_dict(), **emulator.counts()})
-    if method == "POST" and path == "/_emulator/grow":
-        return _grow(emulator, payload)
-    if method == "POST" and path == "/_emulator/faults":
-        return _faults(emulator, payload)
+    if method == "POST" and path in ("/_emulator/grow", "/_emulator/faults"):
+        if not isinstance(payload, dict):
+            return _json(400, {"error": "body must be a JSON object"})
+        try:
+            return _grow(emulator, payload) if path.endswith("grow") else _faults(emulator, payload)
+        except (TypeError, ValueError) as exc:
+            return _json(400, {"error": f"bad value: {exc}"})
     return _json(404, {"error": f"no control endpoint {method} {path}"})

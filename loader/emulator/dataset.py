@@ -101,7 +101,7 @@ def _with_metric_index(dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, p
 
 
 def build_metrics(seed: int, count: int, anchor_us: int, history_days: int) -> tuple[Metric, ...]:
-    count = max(1, min(count, len(catalog.METRICS)))
+    count = max(1, min(count, len(catalog.METRICS)))  # EmulatorConfig checks 1..MAX_METRICS
     chosen = catalog.METRICS[:count]
     codes = hashing.encode(hashing.mix(np.arange(count), seed * 11 + 5), hashing.BASE62, 6)
     ids = hashing.to_strings(codes)

@@ -78,5 +78,8 @@ def test_faults_set_over_the_control_endpoint(emulator):
     assert get(emulator, "events").status_code == 200
     stats = requests.get(f"{emulator.base_url}/_emulator/stats", timeout=10).json()
     assert stats["faults"] == {"503": 1} and stats["pages"] == 1 and stats["requests"] == 2
-    bad = requests.post(f"{emulator.base_url}/_emulator/faults", json={"p_fire": 1}, timeout=10)
+    for body in ({"p_fire": 1}, {"p429": "often"}, {"p503": 1.5}, [1]):
+        bad = requests.post(f"{emulator.base_url}/_emulator/faults", json=body, timeout=10)
+        assert bad.status_code == 400, body
+    bad = requests.post(f"{emulator.base_url}/_emulator/grow", json={"new_events": "many"}, timeout=10)
     assert bad.status_code == 400
