@@ -23,8 +23,8 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
     out: list[Path] = []
     for path in files:
         if path.name.endswith(".manifest.json"):
-            entries = read_manifest(path).get("files") or []
-            out += [path.parent / str(entry["name"]) for entry in entries]  # type: ignore[union-attr,index]
+            entries: list[dict[str, object]] = read_manifest(path).get("files") or []  # type: ignore[assignment]
+            out += [path.parent / str(entry["name"]) for entry in entries]
         else:
             out.append(path)
     return out

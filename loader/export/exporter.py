@@ -217,7 +217,7 @@ def _finish(
         sink.rejects.abort()
     result.problems = log.count
     result.sample = log.sample
-    result.problems_file = log.finish() if log.count else log.abort()
+    result.problems_file = log.finish()
     manifest = {
         "kind": options.kind,
         "source": where,

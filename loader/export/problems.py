@@ -51,4 +51,3 @@ class ProblemLog:
             self._file.close()
             self._file = None
         self._temp.unlink(missing_ok=True)
-        return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,18 +70,14 @@ def query_batches(
     """Yield an iterator of Arrow tables of at most `batch_rows` rows each."""
     source.check()
     dataset = MODEL_SCHEMA if source.model else DATASET_NAME
-    with tempfile.TemporaryDirectory(prefix="kws-export-") as pipelines_dir:
+    with tempfile.TemporaryDirectory(prefix="kws-export-") as pipelines_dir, ExitStack() as stack:
         pipeline = make_pipeline(destination, pipelines_dir=pipelines_dir, dataset_name=dataset)
         where = f"{source.label} on destination {pipeline.destination.destination_name}"
         with _reported(where):
-            client_cm = pipeline.sql_client()
-            client = client_cm.__enter__()
+            client: Any = stack.enter_context(pipeline.sql_client())  # type: ignore[arg-type]
         batches = _guarded(lambda: _stream(client, _sql(source, client), batch_rows), where)
-        try:
-            yield batches
-        finally:
-            batches.close()
-            client_cm.__exit__(None, None, None)
+        stack.callback(batches.close)  # runs before the client closes
+        yield batches
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 
 from loader.errors import SyncError
 from loader.export.keys import fingerprint, load_private_key

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 import tenacity
 
 from loader.errors import SyncError
