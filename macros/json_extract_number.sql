@@ -15,11 +15,13 @@
   try_cast(json_extract_string({{ json_column }}, {{ klaviyo_warehouse.json_path(path) }}) as {{ dbt.type_numeric() }})
 {%- endmacro %}
 
-{# PostgreSQL has no safe cast: accept only JSON numbers and strings that look like numbers #}
+{#- PostgreSQL has no safe cast: accept only text shaped like a number, and only values that fit
+    the numeric type (CASE, unlike AND, fixes the evaluation order) -#}
 {% macro postgres__json_extract_number(json_column, path) -%}
   {%- set text_value = '(' ~ json_column ~ ' #>> ' ~ klaviyo_warehouse.json_path(path) ~ ')' -%}
   case when {{ text_value }} ~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$'
-       then cast({{ text_value }} as {{ dbt.type_numeric() }}) end
+       then case when abs(cast({{ text_value }} as numeric)) < 1e22
+                 then cast({{ text_value }} as {{ dbt.type_numeric() }}) end end
 {%- endmacro %}
 
 {# https://docs.snowflake.com/en/sql-reference/functions/try_cast #}
@@ -35,7 +37,8 @@
 {% macro redshift__json_extract_number(json_column, path) -%}
   {%- set value = json_column ~ klaviyo_warehouse.json_path(path) -%}
   case when is_integer({{ value }}) or is_bigint({{ value }}) or is_decimal({{ value }}) or is_float({{ value }})
-         then cast({{ value }} as {{ dbt.type_numeric() }})
+         then case when abs(cast({{ value }} as double precision)) < 1e22
+                   then cast({{ value }} as {{ dbt.type_numeric() }}) end
        when is_varchar({{ value }}) and {{ value }}::varchar ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*$'
          then cast({{ value }}::varchar as {{ dbt.type_numeric() }}) end
 {%- endmacro %}
