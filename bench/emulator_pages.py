@@ -112,7 +112,7 @@ def main() -> None:
             )
             for i in range(args.threads)
         ]
-        cpu_before = server_cpu_seconds(proc.pid)
+        cpu_before, client_before = server_cpu_seconds(proc.pid), time.process_time()
         began = time.perf_counter()
         for t in threads:
             t.start()
@@ -120,6 +120,7 @@ def main() -> None:
             t.join()
         elapsed = time.perf_counter() - began
         cpu = server_cpu_seconds(proc.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
         pages, rows = sum(c[0] for c in counts), sum(c[1] for c in counts)
         stats = requests.get(f"{base}/_emulator/stats", timeout=10).json()
     finally:
@@ -136,7 +137,8 @@ def main() -> None:
     )
     print(
         f"emulator CPU {cpu * 1000 / pages:.2f} ms per page "
-        f"(= {pages / cpu:.0f} pages/s per busy core if the clients ran elsewhere)"
+        f"(= {pages / cpu:.0f} pages/s per busy core if the clients ran elsewhere); "
+        f"client CPU {client_cpu * 1000 / pages:.2f} ms per page; machine load {os.getloadavg()[0]:.1f}"
     )
     print(
         f"pages/s {pages / elapsed:.1f}   events/s {rows / elapsed:,.0f}   "
