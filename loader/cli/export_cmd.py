@@ -23,7 +23,7 @@ from loader.export.query import Source
 @click.option("--max-file-mb", type=float, default=50.0, show_default=True, help="Size limit per file (MB).")
 @click.option("--strict", is_flag=True, help="Fail on any invalid row instead of writing a rejects file.")
 @click.option("--destination", help="Override [klaviyo_sync] destination (duckdb, postgres, ...).")
-@click.option("--batch-rows", type=click.IntRange(min=1), default=100_000, show_default=True)
+@click.option("--batch-rows", type=click.IntRange(min=1), default=250_000, show_default=True)
 @click.option("--name", "stem", help="File name prefix (default: <kind>_<UTC timestamp>).")
 def export_cmd(
     query: str | None,

@@ -39,7 +39,7 @@ class ExportOptions:
     out_dir: Path
     max_file_mb: float = 50.0
     strict: bool = False
-    batch_rows: int = 100_000
+    batch_rows: int = 250_000
     stem: str | None = None
     destination: str | None = None
 
@@ -190,7 +190,7 @@ def _log_problems(
 
 def _accepted(plan: ColumnPlan, batch: _Batch) -> pa.Table:
     table = pa.table([batch.texts[h] for h in plan.headers], names=list(plan.headers))
-    return table.filter(pa.array(~batch.rejected))
+    return table.filter(pa.array(~batch.rejected)) if batch.rejected.any() else table
 
 
 def _rejected(plan: ColumnPlan, batch: _Batch, base: int) -> pa.Table:

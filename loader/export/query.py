@@ -65,7 +65,7 @@ def _sql(source: Source, client: object) -> str:
 
 @contextmanager
 def query_batches(
-    source: Source, *, destination: str | None = None, batch_rows: int = 100_000
+    source: Source, *, destination: str | None = None, batch_rows: int = 250_000
 ) -> Iterator[Iterator[pa.Table]]:
     """Yield an iterator of Arrow tables of at most `batch_rows` rows each."""
     source.check()
