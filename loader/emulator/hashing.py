@@ -28,14 +28,12 @@ def unit(values: np.ndarray, salt: int) -> np.ndarray:
 
 
 def encode(values: np.ndarray, alphabet: np.ndarray, width: int) -> np.ndarray:
-    """Fixed-width digits of uint64 values in `alphabet`, most significant first: uint8 array (n, width)."""
-    base = np.uint64(len(alphabet))
-    rest = values.astype(np.uint64).copy()
-    out = np.empty((len(rest), width), dtype=np.uint8)
-    for col in range(width - 1, -1, -1):
-        out[:, col] = alphabet[(rest % base).astype(np.intp)]
-        rest //= base
-    return out
+    """Fixed-width digits of uint64 values in `alphabet`, most significant first: uint8 array (n, width).
+    The leading digit absorbs whatever the lower ones do not (so it may reduce modulo the base)."""
+    base = len(alphabet)
+    powers = np.array([base**k for k in range(width - 1, -1, -1)], dtype=np.uint64)
+    digits = (values.astype(np.uint64)[:, None] // powers[None, :]) % np.uint64(base)
+    return alphabet[digits.astype(np.intp)]
 
 
 def to_strings(chars: np.ndarray) -> np.ndarray:
@@ -55,7 +53,7 @@ def event_ids(seqs: np.ndarray, seed: int) -> np.ndarray:
 def profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int) -> np.ndarray:
     """26-character ULID-like profile ids: 10 Crockford chars of created milliseconds + 16 of hash."""
     stamp = encode((created_us // 1000).astype(np.uint64), CROCKFORD, 10)
-    low = encode(mix(indexes, seed * 5 + 1), CROCKFORD, 12)  # 60 bits, bijective in index
+    low = encode(mix(indexes, seed * 5 + 1), CROCKFORD, 12)  # 60 of 64 hash bits: collisions ~n²/2^61
     extra = encode(mix(indexes, seed * 5 + 2), CROCKFORD, 4)
     return to_strings(np.hstack([stamp, extra, low]))
 
