@@ -67,7 +67,9 @@ def upload_cmd(
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
         tasks = {p: bar.add_task(p.name, total=p.stat().st_size if p.is_file() else 0) for p in paths}
-        records = upload_files(settings, paths, options, history, lambda p, n: bar.advance(tasks[p], n))
+        records = upload_files(
+            settings, paths, options, history, lambda p, n: bar.update(tasks[p], completed=n)
+        )
     for record in sorted(records, key=lambda r: r.remote_path):
         resumed = f" (resumed at byte {record.resumed_from})" if record.resumed_from else ""
         click.echo(f"Uploaded {record.file} -> {record.remote_path}{resumed}")

@@ -153,7 +153,10 @@ def remote_paths(local: Path, folder: str) -> tuple[str, str]:
 def send_file(
     sftp: paramiko.SFTPClient, local: Path, folder: str, on_bytes: Callable[[int], None] | None = None
 ) -> Transfer:
-    """Upload `local` into `folder` through a temporary name, verify it, rename it into place."""
+    """Upload `local` into `folder` through a temporary name, verify it, rename it into place.
+
+    `on_bytes(n)` is called with the number of bytes of the file sent so far (resumed bytes included).
+    """
     final, temp = remote_paths(local, folder)
     transfer = Transfer(final, temp, local.stat().st_size)
     transfer.resumed_from = _resume_offset(sftp, local, temp, transfer.size)
@@ -199,8 +202,9 @@ def _write(
         source.seek(offset)
         while block := source.read(READ_BLOCK_BYTES):
             remote.write(block)
+            offset += len(block)
             if on_bytes:
-                on_bytes(len(block))
+                on_bytes(offset)
 
 
 def _checksum_matches(sftp: paramiko.SFTPClient, local: Path, temp: str) -> bool:

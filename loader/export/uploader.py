@@ -30,7 +30,7 @@ from loader.secrets import redact
 
 log = logging.getLogger(__name__)
 FOLDERS = ("profiles", "events")
-ByteCallback = Callable[[Path, int], None]
+ByteCallback = Callable[[Path, int], None]  # (file, bytes of it sent so far)
 
 
 @dataclass
