@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from loader.emulator import api, control
@@ -24,6 +25,32 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     emulator: Emulator
     base_url: str
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One daemon thread per connection (as ThreadingMixIn), named and tracked for stop()."""
+        with self.connections_lock:
+            self.open_connections.add(request)
+        name = f"klaviyo-emulator-{self.server_address[1]}-conn"
+        threading.Thread(target=self.process_request_thread, args=(request, client_address), name=name,
+                         daemon=True).start()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End keep-alive connections still open, so no handler thread outlives the server."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -132,6 +159,7 @@ class EmulatorServer:
         if self._thread.is_alive():
             self._httpd.shutdown()
             self._thread.join(timeout=10)
+        self._httpd.close_connections()
         self._httpd.server_close()
 
     def __enter__(self) -> EmulatorServer:

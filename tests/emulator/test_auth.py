@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 import requests
 
-from tests.emulator.helpers import error_of, get
+from tests.emulator.helpers import error_of, get, wait_until
 
 
 def test_missing_authorization_is_401(emulator):
@@ -54,3 +57,16 @@ def test_trailing_slash_paths_are_served(emulator):
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "application/vnd.api+json"
     assert len(resp.json()["data"]) == 12
+
+
+def test_stop_ends_keep_alive_connections(make_emulator):
+    emu = make_emulator()
+    with requests.Session() as session:
+        assert session.get(f"{emu.base_url}/api/metrics", headers=emu.headers()).status_code == 200
+        name = f"klaviyo-emulator-{emu.server.port}-conn"
+        handlers = [t for t in threading.enumerate() if t.name == name]
+        assert len(handlers) == 1
+        emu.server.stop()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.get(f"{emu.base_url}/api/metrics", headers=emu.headers(), timeout=10)
+    wait_until(lambda: not any(t.is_alive() for t in handlers), timeout=5)
