@@ -106,3 +106,14 @@ def test_check_key_cli(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "Error: key refused: this is a PRIVATE key" in bad.stderr and str(tmp_path / "good") in bad.stderr
     assert "BEGIN OPENSSH" not in bad.output
+
+
+def test_keygen_cli_asks_for_a_passphrase(tmp_path: Path) -> None:
+    out = tmp_path / "locked"
+    args = ["keygen", "--out", str(out), "--passphrase", "--comment", "ops@example"]
+    result = CliRunner().invoke(main, args, input="horse battery\nhorse battery\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(" ops@example") and "horse battery" not in result.stdout
+    assert isinstance(load_private_key(out, "horse battery"), paramiko.Ed25519Key)
+    with pytest.raises(SyncError, match="encrypted and no passphrase"):
+        load_private_key(out)
