@@ -110,6 +110,22 @@ def summarize(result: Any, paths: DbtPaths, secrets: list[str], elapsed: float) 
     )
 
 
+def synced_objects(pipeline: dlt.Pipeline, secrets: Sequence[str] = ()) -> list[str] | None:
+    """The objects whose raw table exists in the destination (None when that cannot be told)."""
+    try:
+        with pipeline.destination_client() as client:
+            get_storage_tables = getattr(client, "get_storage_tables", None)
+            if get_storage_tables is None:
+                return None
+            return [name for name, columns in get_storage_tables(list(OBJECT_VARS)) if columns]
+    except Exception as exc:  # noqa: BLE001 - any connection failure becomes one clear error
+        raise SyncError(
+            f"cannot reach the warehouse to build the dbt models: {redact(str(exc), secrets)}",
+            f"destination {pipeline.destination.destination_name}",
+            "check the destination credentials (the same ones the loader uses), then run again",
+        ) from None
+
+
 def _variables(conn: DbtConnection, objects: Sequence[str] | None) -> dict[str, Any]:
     variables: dict[str, Any] = {"klaviyo_raw_schema": conn.raw_schema}
     if objects is not None:
@@ -131,7 +147,8 @@ def build_models(
 
     `destination` None means the configured one (see `loader.destination.resolve_destination`);
     pass `pipeline` to reuse the loader's pipeline object (e.g. with its own pipelines_dir).
-    `objects` (e.g. ["events"]) disables the models of objects that are not synced. Raises
+    `objects` (e.g. ["events"]) disables the models of objects that are not synced; by default the
+    objects whose raw table exists are built. Raises
     SyncError when dbt cannot run at all (bad credentials, unreachable warehouse, parse error);
     model and test failures are reported in the summary (see `raise_for_failure`).
     """
@@ -139,6 +156,8 @@ def build_models(
     work_dir.mkdir(parents=True, exist_ok=True)
     pipeline = pipeline or make_pipeline(destination)
     conn = dbt_connection(pipeline, work_dir)
+    if objects is None:
+        objects = synced_objects(pipeline, conn.secrets)
     paths = DbtPaths.under(work_dir)
     command = ["build", *(["--full-refresh"] if full_refresh else [])]
     command += ["--select", select] if select else []
