@@ -84,11 +84,29 @@ def run_sync(
 
 def _finish_pending(pipeline: dlt.Pipeline) -> bool:
     """Load what an interrupted run extracted (data and cursor state together) before going on."""
+    _complete_interrupted_normalize(pipeline)
     if not pipeline.has_pending_data:
         return False
     logger.warning("loading the pending package of an interrupted run first")
     pipeline.run()
     return True
+
+
+def _complete_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
+    """Finish dlt's two-step normalize commit when a kill -9 landed between its steps.
+
+    dlt renames the normalized package into the load storage and then deletes the extracted
+    package; killed in between, the next normalize would redo the package and fail on the existing
+    folder. The renamed package is complete, so the leftover extracted copy is what dlt would have
+    deleted next.
+    """
+    extracted = set(pipeline.list_extracted_load_packages())
+    if not extracted:
+        return
+    committed = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
+    for load_id in sorted(extracted & committed):
+        logger.warning("completing the interrupted normalize commit of package %s", load_id)
+        pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
 
 
 def _kinds(pipeline: dlt.Pipeline, settings: SyncSettings, objects: list[str]) -> dict[str, str]:

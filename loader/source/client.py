@@ -146,7 +146,8 @@ class KlaviyoClient:
                 pacer.throttled(retry_after)
             raise RetryableResponse(f"429 throttled (Retry-After {retry_after:g}s)")
         for pacer in pacers:
-            pacer.release(response.headers if response.ok else None)
+            # RateLimit-* headers describe the most specific limit (the last key), e.g. predictive
+            pacer.release(response.headers if response.ok and pacer is pacers[-1] else None)
         if response.status_code >= 500:
             raise RetryableResponse(f"{response.status_code} {response.reason}")
         if not response.ok:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 STORM = FaultConfig(seed=11, p429=0.1, p503=0.1, p_drop=0.05, p_truncate=0.05)
 
 
-def test_storm_of_errors_still_loads_exact_data(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_storm_of_errors_still_loads_exact_data(warehouse: Warehouse, emulator) -> None:
     emu = emulator.emulator
     emu.set_faults(STORM)
     result = warehouse.sync()
@@ -34,7 +34,9 @@ def test_storm_of_errors_still_loads_exact_data(warehouse: Warehouse, emulator) 
     assert_same(profiles, truth_profiles(emu.truth.profiles()), "profiles")
 
 
-def test_bad_api_key_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Warehouse, emulator, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_api_key_is_a_clear_error_and_writes_nothing(
+    duckdb_warehouse: Warehouse, emulator, monkeypatch
+) -> None:
     wrong = "pk_wrong_key_1234567890abcdef"
     monkeypatch.setenv("KLAVIYO_API_KEY", wrong)
     with pytest.raises(SyncError) as info:
@@ -45,7 +47,7 @@ def test_bad_api_key_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Wareh
     assert duckdb_warehouse.tables() == set()
 
 
-def test_missing_scope_names_it_and_writes_nothing(duckdb_warehouse: Warehouse, make_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_missing_scope_names_it_and_writes_nothing(duckdb_warehouse: Warehouse, make_emulator) -> None:
     make_emulator(scopes=("metrics:read", "profiles:read"))
     with pytest.raises(SyncError) as info:
         duckdb_warehouse.sync()
@@ -54,7 +56,7 @@ def test_missing_scope_names_it_and_writes_nothing(duckdb_warehouse: Warehouse, 
     assert not {"events", "profiles", "metrics"} & duckdb_warehouse.tables()
 
 
-def test_malformed_page_stops_the_run_without_moving_the_cursor(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_page_stops_the_run_without_moving_the_cursor(warehouse: Warehouse, emulator) -> None:
     emu = emulator.emulator
     first = warehouse.sync()
     before = {t: warehouse.rows(t, "*") for t in ("events", "profiles", "metrics")}

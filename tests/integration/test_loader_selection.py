@@ -22,14 +22,14 @@ from tests.integration.expected import (
 pytestmark = pytest.mark.integration
 
 
-def metric_ids(emulator, *, names=(), integrations=()) -> list[str]:  # type: ignore[no-untyped-def]
+def metric_ids(emulator, *, names=(), integrations=()) -> list[str]:
     return [
         m["id"] for m in emulator.emulator.truth.metrics()
         if m["attributes"]["name"] in names or m["attributes"]["integration"]["name"] in integrations
     ]
 
 
-def test_selective_sync_by_name_and_id(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_selective_sync_by_name_and_id(duckdb_warehouse: Warehouse, emulator) -> None:
     truth = emulator.emulator.truth
     opened = metric_ids(emulator, names=("Opened Email",))[0]
     result = duckdb_warehouse.sync(metrics=("placed order", opened))
@@ -46,7 +46,7 @@ def test_selective_sync_by_name_and_id(duckdb_warehouse: Warehouse, emulator) ->
     assert_same(loaded, expected, "selected events after adding a metric")
 
 
-def test_unknown_metric_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_metric_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Warehouse, emulator) -> None:
     with pytest.raises(SyncError) as info:
         duckdb_warehouse.sync(metrics=("Placed Ordr",))
     message = str(info.value)
@@ -54,7 +54,7 @@ def test_unknown_metric_is_a_clear_error_and_writes_nothing(duckdb_warehouse: Wa
     assert not {"events", "profiles", "metrics"} & duckdb_warehouse.tables()
 
 
-def test_excluded_integrations_drop_only_their_events(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_excluded_integrations_drop_only_their_events(duckdb_warehouse: Warehouse, emulator) -> None:
     truth = emulator.emulator.truth
     result = duckdb_warehouse.sync(exclude_integrations=("shopify", "KLAVIYO"))
     kept = metric_ids(emulator, integrations=("API", "WooCommerce"))
@@ -66,7 +66,7 @@ def test_excluded_integrations_drop_only_their_events(duckdb_warehouse: Warehous
     assert_same(profiles, truth_profiles(truth.profiles()), "profiles are never excluded")
 
 
-def test_cli_run_with_flags(duckdb_warehouse: Warehouse, emulator, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_run_with_flags(duckdb_warehouse: Warehouse, emulator, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(

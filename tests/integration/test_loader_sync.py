@@ -24,7 +24,7 @@ from tests.integration.expected import (
 pytestmark = pytest.mark.integration
 
 
-def check_all(warehouse: Warehouse, emulator, until) -> None:  # type: ignore[no-untyped-def]
+def check_all(warehouse: Warehouse, emulator, until) -> None:
     truth = emulator.emulator.truth
     events = unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events")
     assert_same(loaded_events(events), truth_events(truth.events(until=until)), "events")
@@ -35,7 +35,7 @@ def check_all(warehouse: Warehouse, emulator, until) -> None:  # type: ignore[no
     assert_same(loaded_metrics(metrics), truth_metrics(truth.metrics()), "metrics")
 
 
-def test_full_sync_loads_exactly_what_the_api_serves(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_full_sync_loads_exactly_what_the_api_serves(warehouse: Warehouse, emulator) -> None:
     result = warehouse.sync()
     assert {o.name: o.kind for o in result.objects.values()} == {
         "metrics": "historical", "profiles": "historical", "events": "historical"}
@@ -45,7 +45,7 @@ def test_full_sync_loads_exactly_what_the_api_serves(warehouse: Warehouse, emula
     assert result.objects["events"].rows_loaded == len(emulator.emulator.truth.events(until=result.run_start))
 
 
-def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, emulator) -> None:
     first = warehouse.sync()
     emu = emulator.emulator
     emu.grow(new_events=60, late_events=15, late_by=timedelta(minutes=30), future_events=3,
@@ -63,7 +63,7 @@ def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, e
     assert warehouse.rows("events", EVENT_COLUMNS) == before
 
 
-def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehouse, emulator) -> None:  # type: ignore[no-untyped-def]
+def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehouse, emulator) -> None:
     first = duckdb_warehouse.sync(objects=("events",))
     emulator.emulator.grow(late_events=12, late_by=timedelta(hours=5))
     late = {e["id"] for e in emulator.emulator.truth.events(until=first.run_start)} - {
@@ -78,7 +78,7 @@ def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehou
 
 
 @pytest.mark.parametrize("history,days", [("30d", 30), ("90d", 90), ("1y", 365), ("all", None)])
-def test_history_window_of_the_first_sync(duckdb_warehouse: Warehouse, emulator, history, days) -> None:  # type: ignore[no-untyped-def]
+def test_history_window_of_the_first_sync(duckdb_warehouse: Warehouse, emulator, history, days) -> None:
     result = duckdb_warehouse.sync(history=history, objects=("events",))
     since = None if days is None else result.run_start - timedelta(days=days)
     expected = truth_events(emulator.emulator.truth.events(since=since, until=result.run_start))
