@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+import pytest
 import requests
 
 from tests.emulator.helpers import error_of, fetch_all, get
@@ -44,14 +45,16 @@ def test_links_are_absolute_and_keep_the_query(emulator):
     assert doc["links"]["self"].startswith(emulator.base_url)
 
 
-def test_prev_links_walk_back_to_the_first_page(emulator):
+@pytest.mark.parametrize(("endpoint", "sort", "size"),
+                         [("profiles", "id", 25), ("profiles", "-updated", 30), ("events", "-datetime", 400)])
+def test_prev_links_walk_back_to_the_first_page(emulator, endpoint, sort, size):
     pages = []
     url = None
     with requests.Session() as s:
-        resp = get(emulator, "profiles", s, **{"page[size]": 25})
+        resp = get(emulator, endpoint, s, sort=sort, **{"page[size]": size})
         while True:
             doc = resp.json()
-            pages.append([p["id"] for p in doc["data"]])
+            pages.append([row["id"] for row in doc["data"]])
             url = doc["links"]["next"]
             if not url:
                 break
@@ -59,7 +62,8 @@ def test_prev_links_walk_back_to_the_first_page(emulator):
         back = []
         while doc["links"]["prev"]:
             doc = s.get(doc["links"]["prev"], headers=emulator.headers()).json()
-            back.append([p["id"] for p in doc["data"]])
+            back.append([row["id"] for row in doc["data"]])
+    assert len(pages) > 2
     assert back == pages[:-1][::-1]
 
 
