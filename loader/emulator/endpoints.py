@@ -50,7 +50,8 @@ def _document(data: list[dict] | list[str], links: dict, included: list[dict] | 
     is_text = bool(data) and isinstance(data[0], str)
     items = ",".join(data).encode() if is_text else orjson.dumps(data)[1:-1]  # type: ignore[arg-type]
     tail = b"" if included is None else b',"included":' + orjson.dumps(included)
-    return Page(b'{"data":[' + items + b'],"links":' + orjson.dumps(links) + tail + b"}", len(data))
+    body = b"".join((b'{"data":[', items, b'],"links":', orjson.dumps(links), tail, b"}"))  # one copy
+    return Page(body, len(data))
 
 
 def _event_bounds(q: Query) -> tuple[list[tuple[str, int]], set[str] | None, str | None]:
