@@ -218,6 +218,8 @@ def _finish(
     result.problems = log.count
     result.sample = log.sample
     result.problems_file = log.finish()
+    if not any((options.out_dir / "rejects").iterdir()):
+        (options.out_dir / "rejects").rmdir()
     manifest = {
         "kind": options.kind,
         "source": where,

@@ -36,7 +36,7 @@ def test_split_parts_under_limit_with_header(run_export: Run, tmp_path: Path) ->
     assert manifest["rows"] == 3000 and [f["name"] for f in manifest["files"]] == [
         p.name for p in result.files
     ]
-    assert not [p for p in (tmp_path / "out").rglob(".*")]
+    assert not [p for p in (tmp_path / "out").rglob(".*")] and not (tmp_path / "out" / "rejects").exists()
 
 
 def test_single_file_when_under_limit(run_export: Run) -> None:
