@@ -6,15 +6,20 @@ Writes go through dlt (about a second each), so the observer writes at the start
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from datetime import datetime
+from typing import Any
 
 from loader.ledger import statuses
 from loader.ledger.error_info import chain, describe
 from loader.ledger.records import ErrorRecord, RunRecord, utc_now
 from loader.ledger.store import LedgerStore, replace
+
+logger = logging.getLogger(__name__)
 
 
 class LedgerObserver:
@@ -43,6 +48,7 @@ class LedgerObserver:
         self._recorded: set[int] = set()
         self._lock = threading.Lock()
         self._last_write = 0.0
+        self._pending: Future[None] | None = None
 
     # -- SyncObserver hooks -------------------------------------------------------------------
     def on_run_start(self, objects: list[str], kind_by_object: dict[str, str]) -> None:
@@ -59,8 +65,11 @@ class LedgerObserver:
             self.records[obj] = replace(
                 record, progress_pct=pct, rows_extracted=rows, updated_at=self.clock()
             )
-            if time.monotonic() - self._last_write >= self.progress_every:
-                self._write([r for r in self.records.values() if r.status == statuses.IN_PROGRESS])
+            due = time.monotonic() - self._last_write >= self.progress_every
+            if due and (self._pending is None or self._pending.done()):
+                running = [r for r in self.records.values() if r.status == statuses.IN_PROGRESS]
+                self._pending = self.store.write_in_background(running)
+                self._last_write = time.monotonic()
 
     def on_object_done(
         self,
@@ -133,6 +142,10 @@ class LedgerObserver:
             )
         )
 
-    def _write(self, records: list) -> None:  # type: ignore[type-arg]
+    def _write(self, records: list[Any]) -> None:
+        if self._pending is not None and self._pending.exception() is not None:
+            # progress is best effort; the end of the run is written below all the same
+            logger.warning("a progress update of the sync ledger failed: %s", self._pending.exception())
+        self._pending = None
         self.store.write(records)
         self._last_write = time.monotonic()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +24,7 @@ from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, Schedul
 
 LEDGER_PIPELINE = f"{PIPELINE_NAME}_ledger"
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class LedgerStore:
@@ -36,7 +39,13 @@ class LedgerStore:
         # A private working folder: the ledger's state lives in the destination, and `status`,
         # `pause` or a test may use the ledger while the scheduler writes it from another process.
         self._workdir = tempfile.TemporaryDirectory(prefix="klaviyo-ledger-")
-        self.pipeline = dlt.pipeline(
+        # Every dlt call of the ledger runs in one worker thread: dlt's active-pipeline context is
+        # per thread, so ledger loads (even mid-extract, for progress) never disturb the loader's
+        # pipeline, and ledger loads never overlap each other.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="klaviyo-ledger")
+        weakref.finalize(self, self._worker.shutdown, wait=False)
+        self.pipeline: dlt.Pipeline = self._call(
+            dlt.pipeline,
             pipeline_name=LEDGER_PIPELINE,
             destination=destination,
             dataset_name=main.dataset_name,
@@ -62,9 +71,18 @@ class LedgerStore:
 
     def write(self, records: Iterable[Any]) -> None:
         """Write records of any ledger table in one load (about a second: call it sparingly)."""
-        batch = list(records)
+        self._call(self._load, list(records))
+
+    def write_in_background(self, records: Iterable[Any]) -> Future[None]:
+        """Like `write`, without waiting (for progress, from inside the loader's extraction)."""
+        return self._worker.submit(self._load, list(records))
+
+    def _load(self, batch: list[Any]) -> None:
         if batch:
             self.pipeline.run(schema.ledger_source(batch))
+
+    def _call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        return self._worker.submit(fn, *args, **kwargs).result()
 
     def runs(self) -> list[RunRecord]:
         return self._read(schema.RUNS_TABLE, RunRecord)
@@ -81,7 +99,8 @@ class LedgerStore:
 
     def _read(self, table: str, record_type: type[T]) -> list[T]:
         names = schema.columns_of(table)
-        return [record_type(**dict(zip(names, row, strict=True))) for row in self._select(table, names)]
+        rows = self._call(self._select, table, names)
+        return [record_type(**dict(zip(names, row, strict=True))) for row in rows]
 
     def _select(self, table: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
         """All rows of one ledger table (small), or none before the ledger's first write.
