@@ -19,7 +19,9 @@ import dlt
 from dlt.common.destination import Destination
 
 from loader.destination import PIPELINE_NAME, make_pipeline
+from loader.errors import SyncError
 from loader.ledger import schema
+from loader.ledger.error_info import describe
 from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
 
 LEDGER_PIPELINE = f"{PIPELINE_NAME}_ledger"
@@ -34,7 +36,16 @@ class LedgerStore:
         self.main = main
         # The loader's resolved credentials: with DuckDB the file is named after the *loader's*
         # pipeline, and the ledger must land in that same file.
-        credentials = main.destination_client().config.credentials
+        try:
+            credentials = main.destination_client().config.credentials
+        except Exception as exc:  # e.g. dlt's ConfigFieldMissingException: names the missing keys
+            raise SyncError(
+                f"the destination is not configured: {describe(exc).summary}",
+                f"destination {main.destination.destination_name}",
+                f"set DESTINATION__{str(main.destination.destination_name).upper()}__CREDENTIALS "
+                "or its section in .dlt/secrets.toml",
+                code="config",
+            ) from exc
         destination = Destination.from_reference(main.destination.destination_type, credentials=credentials)
         # A private working folder: the ledger's state lives in the destination, and `status`,
         # `pause` or a test may use the ledger while the scheduler writes it from another process.
@@ -82,7 +93,17 @@ class LedgerStore:
             self.pipeline.run(schema.ledger_source(batch))
 
     def _call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-        return self._worker.submit(fn, *args, **kwargs).result()
+        try:
+            return self._worker.submit(fn, *args, **kwargs).result()
+        except SyncError:
+            raise
+        except Exception as exc:
+            raise SyncError(
+                f"the sync ledger is not reachable: {describe(exc).external_message}",
+                f"destination {self.destination_name}, dataset {self.dataset_name}",
+                "run `klaviyo-sync check` and fix the destination credentials or connectivity",
+                code=describe(exc).code,
+            ) from exc
 
     def runs(self) -> list[RunRecord]:
         return self._read(schema.RUNS_TABLE, RunRecord)

@@ -72,8 +72,8 @@ def write_dashboard(store: LedgerStore, out: str | Path) -> Path:
     return path
 
 
-def serve_dashboard(store: LedgerStore, port: int, echo: Callable[[str], None] = print) -> None:
-    """Serve the page on 127.0.0.1:`port`, re-read from the ledger on every request, until Ctrl-C."""
+def dashboard_server(store: LedgerStore, port: int = 0) -> http.server.ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 that renders the page from the ledger on every GET."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
@@ -87,7 +87,12 @@ def serve_dashboard(store: LedgerStore, port: int, echo: Callable[[str], None] =
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
             pass
 
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler) as server:
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+def serve_dashboard(store: LedgerStore, port: int, echo: Callable[[str], None] = print) -> None:
+    """Serve the page on 127.0.0.1:`port` until Ctrl-C or SIGTERM."""
+    with dashboard_server(store, port) as server:
         echo(f"serving the dashboard on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
         try:
             server.serve_forever()

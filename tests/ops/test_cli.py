@@ -124,3 +124,7 @@ def test_check_enabled_and_unable_to_connect(
     assert "destination postgres" in down.output and "DESTINATION__POSTGRES__CREDENTIALS" in down.output
     assert "127.0.0.1" in down.output  # the driver's own message is shown ...
     assert password not in down.output  # ... without the password
+
+    unreachable = cli("status", "--destination", "postgres")
+    assert unreachable.exit_code == 1 and "Error: the sync ledger is not reachable" in unreachable.output
+    assert "klaviyo-sync check" in unreachable.output and password not in unreachable.output

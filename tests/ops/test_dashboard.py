@@ -58,3 +58,26 @@ def test_dashboard_in_headless_chromium(ops: Ops, chromium: Chromium) -> None:
 
     shot = chromium.screenshot(page.as_uri() + "?selftest=1", ARTIFACTS / "ops-dashboard.png")
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank image
+
+
+def test_dashboard_served_on_loopback(ops: Ops) -> None:
+    import threading
+    import urllib.request
+
+    from loader.ops.dashboard import dashboard_server
+
+    ops.run()
+    server = dashboard_server(ops.store(), port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+            page = response.read().decode()
+        assert response.status == 200 and 'id="panel-periodic"' in page
+        assert page.count('<tr data-object="events">') == 2  # one row on each tab
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
