@@ -79,7 +79,7 @@ def test_wrong_password_is_a_clear_error_without_the_password(postgres_server, t
     assert not log.exists() or wrong not in log.read_text()
 
 
-def test_events_only_sync_builds_without_profile_models(tmp_path: Path) -> None:
+def test_events_only_sync_builds_without_profile_models_and_select_narrows(tmp_path: Path) -> None:
     data = KlaviyoRawData.initial(n_metrics=2, n_profiles=2, n_events=5)
     warehouse = duckdb_warehouse(tmp_path)
     warehouse.load({"metrics": list(data.metrics.values()), "events": list(data.events.values())})
@@ -93,6 +93,13 @@ def test_events_only_sync_builds_without_profile_models(tmp_path: Path) -> None:
     built = {uid.split(".")[-1] for uid, status in summary.statuses.items() if status == "success"}
     assert "klaviyo_event" in built and "klaviyo_profile" not in built
     assert not any("profile" in uid for uid in summary.statuses)
+
+    only_metrics = warehouse.build(select="klaviyo_metric")
+    assert only_metrics.success and only_metrics.models_built == 1
+    assert {uid.split(".")[2] for uid in only_metrics.statuses} == {
+        "klaviyo_metric", "unique_klaviyo_metric_metric_id", "not_null_klaviyo_metric_metric_id",
+        "not_null_klaviyo_metric_metric_name",
+        "relationships_klaviyo_event_metric_id__metric_id__ref_klaviyo_metric_"}  # dbt's eager test selection
 
 
 def _build_wheel(tmp_path: Path) -> Path:
