@@ -60,6 +60,10 @@ def columns_of(table: str) -> list[str]:
     return list(_TYPES[table])
 
 
+def keys_of(table: str) -> tuple[str, ...]:
+    return _KEYS[table]
+
+
 def _column_hints(table: str) -> dict[str, TColumnSchema]:
     keys = _KEYS[table]
     return {

@@ -120,8 +120,14 @@ class LedgerStore:
 
     def _read(self, table: str, record_type: type[T]) -> list[T]:
         names = schema.columns_of(table)
-        rows = self._call(self._select, table, names)
-        return [record_type(**dict(zip(names, row, strict=True))) for row in rows]
+        rows = [dict(zip(names, row, strict=True)) for row in self._call(self._select, table, names)]
+        keys = schema.keys_of(table)
+        if keys:  # destinations without merge (e.g. files) append: keep each key's latest version
+            latest: dict[tuple[Any, ...], dict[str, Any]] = {}
+            for row in sorted(rows, key=lambda r: r["updated_at"]):
+                latest[tuple(row[k] for k in keys)] = row
+            rows = list(latest.values())
+        return [record_type(**row) for row in rows]
 
     def _select(self, table: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
         """All rows of one ledger table (small), or none before the ledger's first write.
