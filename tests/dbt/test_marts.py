@@ -133,3 +133,12 @@ def test_docs_generate_catalogs_every_mart_column(scenario: Scenario) -> None:
     nodes = {node["metadata"]["name"]: node for node in catalog["nodes"].values()}
     for mart, columns in CONTRACT.items():
         assert sorted(c.lower() for c in nodes[mart]["columns"]) == sorted(columns)
+    manifest = json.loads((scenario.warehouse.work_dir / "target" / "manifest.json").read_text())
+    documented = {
+        node["name"]: {name for name, column in node["columns"].items() if column["description"].strip()}
+        for node in manifest["nodes"].values() if node["resource_type"] == "model"
+    }
+    assert len(documented) == 7
+    for name, node in nodes.items():  # every column of every model is described in YAML
+        if name in documented:
+            assert {c.lower() for c in node["columns"]} <= documented[name], name
