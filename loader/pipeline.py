@@ -27,6 +27,7 @@ from loader.sync_settings import SyncSettings
 
 logger = logging.getLogger(__name__)
 SOURCE_NAME = "klaviyo"
+ARROW_DESTINATIONS = ("duckdb", "postgres")
 
 
 @dataclass
@@ -58,7 +59,7 @@ def run_sync(
         resumed = _finish_pending(pipeline)
         objects = ["metrics", *settings.objects]
         observer.on_run_start(objects, _kinds(pipeline, settings, objects))
-        source = klaviyo(**settings.source_kwargs(), report=report)
+        source = klaviyo(**settings.source_kwargs(), item_format=_item_format(pipeline), report=report)
         info = pipeline.run(source, refresh="drop_resources" if settings.full_refresh else None)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear SyncError
         error = _as_sync_error(exc, settings)
@@ -80,6 +81,13 @@ def run_sync(
             report.run_start if obj.done else None,
         )
     return result
+
+
+def _item_format(pipeline: dlt.Pipeline) -> str:
+    """Arrow pages where JSON text is known to land in JSON columns; dict rows (JSONL) elsewhere
+    (Snowflake and Redshift keep JSON from parquet as plain strings)."""
+    name = pipeline.destination.destination_name if pipeline.destination else ""
+    return "arrow" if name in ARROW_DESTINATIONS else "rows"
 
 
 def _finish_pending(pipeline: dlt.Pipeline) -> bool:

@@ -51,12 +51,15 @@ def klaviyo(
     profiles_workers: int = settings.PROFILES_WORKERS,
     events_page_size: int = settings.EVENTS_PAGE_SIZE,
     profiles_page_size: int = settings.PROFILES_PAGE_SIZE,
+    item_format: str = "rows",
     report: Any = None,
 ) -> list[DltResource]:
     """Klaviyo metrics (always), profiles and events (as chosen by `objects`).
 
     `report` (an `ExtractReport`) lets the caller see windows, row counts and progress; it also
     fixes the run's upper bound. Metrics are always loaded: the events models need them.
+    `item_format="arrow"` yields profiles and events as arrow tables (parquet, no row-by-row
+    normalisation); use it where JSON text loads into JSON columns (DuckDB, PostgreSQL).
     """
     options = SourceOptions(
         objects=_objects(objects),
@@ -72,6 +75,7 @@ def klaviyo(
         events_page_size=events_page_size,
         profiles_page_size=profiles_page_size,
         queue_pages=settings.QUEUE_PAGES,
+        item_format="arrow" if item_format == "arrow" else "rows",
     )
     pool_size = options.events_workers + options.profiles_workers + 4
     client = KlaviyoClient(base_url, api_key, pool_size=pool_size)

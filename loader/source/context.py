@@ -56,6 +56,7 @@ class SourceOptions:
     events_page_size: int
     profiles_page_size: int
     queue_pages: int
+    item_format: str = "rows"
 
 
 @dataclass

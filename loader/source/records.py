@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import orjson
+import pyarrow as pa
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from loader.source.slices import parse_dt
@@ -76,3 +79,67 @@ def _related_id(relationships: dict[str, Any], name: str) -> str | None:
         return None
     data = related.get("data")
     return data.get("id") if isinstance(data, dict) else None
+
+
+# Arrow pages: dlt writes them as parquet and loads them without normalising row by row, which is
+# several times faster than dict rows on DuckDB and PostgreSQL. JSON columns travel as JSON text
+# (the destination casts to JSON/jsonb per the column hints above).
+_TS = pa.timestamp("us", tz="UTC")
+EVENT_ARROW = pa.schema([
+    pa.field("id", pa.string(), nullable=False), pa.field("datetime", _TS), pa.field("timestamp", pa.int64()),
+    pa.field("metric_id", pa.string()), pa.field("profile_id", pa.string()), pa.field("uuid", pa.string()),
+    pa.field("attributes", pa.string()),
+])
+PROFILE_ARROW = pa.schema([
+    pa.field("id", pa.string(), nullable=False), pa.field("created", _TS), pa.field("updated", _TS),
+    pa.field("attributes", pa.string()), pa.field("relationships", pa.string()),
+])
+
+
+class _ArrowJsonHintNotice(logging.Filter):
+    """dlt warns once per arrow page that our `json` hint differs from the arrow `string` column.
+
+    That difference is the design (JSON text cast by the destination into its JSON type), so the
+    notice is dropped for our two arrow resources; every other dlt warning passes.
+    """
+
+    PREFIXES = tuple(f"In resource: {name}, when merging arrow schema" for name in ("events", "profiles"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.PREFIXES)
+
+
+logging.getLogger("dlt").addFilter(_ArrowJsonHintNotice())
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _timestamps(values: list[str | None]) -> pa.Array:
+    return pa.array([parse_dt(v) for v in values], _TS)
+
+
+def event_table(items: list[dict[str, Any]]) -> pa.Table:
+    attributes = [item["attributes"] for item in items]
+    relationships = [item.get("relationships") or {} for item in items]
+    return pa.Table.from_arrays([
+        pa.array([item["id"] for item in items], pa.string()),
+        _timestamps([a.get("datetime") for a in attributes]),
+        pa.array([a.get("timestamp") for a in attributes], pa.int64()),
+        pa.array([_related_id(r, "metric") for r in relationships], pa.string()),
+        pa.array([_related_id(r, "profile") for r in relationships], pa.string()),
+        pa.array([a.get("uuid") for a in attributes], pa.string()),
+        pa.array([_json_text(a) for a in attributes], pa.string()),
+    ], schema=EVENT_ARROW)
+
+
+def profile_table(items: list[dict[str, Any]]) -> pa.Table:
+    attributes = [item["attributes"] for item in items]
+    return pa.Table.from_arrays([
+        pa.array([item["id"] for item in items], pa.string()),
+        _timestamps([a.get("created") for a in attributes]),
+        _timestamps([a.get("updated") for a in attributes]),
+        pa.array([_json_text(a) for a in attributes], pa.string()),
+        pa.array([_json_text(item.get("relationships")) for item in items], pa.string()),
+    ], schema=PROFILE_ARROW)

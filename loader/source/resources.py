@@ -8,7 +8,7 @@ stored cursor where it was. Each generator writes its new cursor only after its 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import dlt
 from loader.source import settings
 from loader.source.context import SourceContext
 from loader.source.fetch import Task, fetch_pages
-from loader.source.records import event_row, metric_row, profile_row
+from loader.source.records import event_row, event_table, metric_row, profile_row, profile_table
 from loader.source.slices import (
     Window,
     events_filter,
@@ -29,6 +29,7 @@ from loader.source.slices import (
 )
 
 ALL_METRICS = "*"
+Shape = Callable[[list[dict[str, Any]]], Any]
 BOUND_EARLIEST_OVER = timedelta(days=1)
 
 
@@ -44,7 +45,7 @@ def metric_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
     report.done = True
 
 
-def profile_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
+def profile_rows(ctx: SourceContext) -> Iterator[Any]:
     """Profiles updated in `[cursor - lookback, run start)`; all profiles on the first sync."""
     state = dlt.current.resource_state()
     opts, end = ctx.options, ctx.report.run_start
@@ -66,12 +67,13 @@ def profile_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
         Task(settings.PROFILES_PATH, {**params, "filter": profiles_filter(s)}, keys, _weight(s))
         for s in slices
     ]
-    yield from _rows(ctx, "profiles", tasks, opts.profiles_workers, profile_row)
+    shape = profile_table if opts.item_format == "arrow" else _each(profile_row)
+    yield from _rows(ctx, "profiles", tasks, opts.profiles_workers, shape)
     state["cursor"] = format_dt(end)
     report.done = True
 
 
-def event_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
+def event_rows(ctx: SourceContext) -> Iterator[Any]:
     """Events in `[cursor - lookback, run start)` per cursor scope (all metrics, or each metric)."""
     state = dlt.current.resource_state()
     cursors: dict[str, str] = state.setdefault("cursors", {})
@@ -98,15 +100,19 @@ def event_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
             for s in (split(window, parts) if window.start else [])
         ]
     report.window = Window(min(starts, default=end), end)
-    yield from _rows(ctx, "events", tasks, opts.events_workers, event_row)
+    shape = event_table if opts.item_format == "arrow" else _each(event_row)
+    yield from _rows(ctx, "events", tasks, opts.events_workers, shape)
     for scope in scopes:
         cursors[scope] = format_dt(end)
     report.done = True
 
 
-def _rows(
-    ctx: SourceContext, name: str, tasks: list[Task], workers: int, shape: Any
-) -> Iterator[list[dict[str, Any]]]:
+def _each(row: Callable[[dict[str, Any]], dict[str, Any]]) -> Shape:
+    return lambda items: [row(item) for item in items]
+
+
+def _rows(ctx: SourceContext, name: str, tasks: list[Task], workers: int, shape: Shape) -> Iterator[Any]:
+    """Every page of `tasks`, shaped (dict rows or an arrow table), as soon as it arrives."""
     report = ctx.report.object(name)
 
     def progress(fraction: float, rows: int) -> None:
@@ -117,7 +123,7 @@ def _rows(
     ):
         if page.data:
             report.rows += len(page.data)
-            yield [shape(item) for item in page.data]
+            yield shape(page.data)
     ctx.report.on_progress(name, 1.0, report.rows)
 
 
