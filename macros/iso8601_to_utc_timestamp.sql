@@ -18,7 +18,7 @@
 
 {# No safe cast before PostgreSQL 16: parse only text shaped like an ISO date-time #}
 {% macro postgres__iso8601_to_utc_timestamp(iso_string) -%}
-  case when {{ iso_string }} ~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$'
+  case when {{ iso_string }} ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$'
        then cast({{ iso_string }} as timestamptz) at time zone 'UTC' end
 {%- endmacro %}
 
