@@ -66,7 +66,7 @@ class _SortedRuns:
         self.runs.append(ordered)
         while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
             newer, older = self.runs.pop(), self.runs.pop()
-            self.runs.append(np.sort(np.concatenate([older, newer]), kind="stable"))
+            self.runs.append(np.sort(np.concatenate([older, newer])))
 
 
 class DuplicateTracker:
@@ -74,7 +74,8 @@ class DuplicateTracker:
 
     def __init__(self) -> None:
         self._seen: dict[str, _SortedRuns] = {}
-        self._pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._pending: dict[str, np.ndarray] = {}
+        self._present: dict[str, np.ndarray] = {}
         self._db = duckdb.connect()
 
     def hashes(self, columns: dict[str, pa.Array]) -> dict[str, np.ndarray]:
@@ -93,30 +94,44 @@ class DuplicateTracker:
 
         Call `record(header, accepted)` once the batch's rows are final.
         """
-        rows = np.flatnonzero(candidates & _non_empty(values))
-        repeated = np.zeros(len(values), dtype=bool)
-        order = np.argsort(hashes[rows])
-        ordered = hashes[rows][order]
-        flagged = np.zeros(rows.size, dtype=bool)
-        if rows.size:
-            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-            first = np.minimum.reduceat(order, starts)  # the earliest row of each equal-value group
-            flagged[order] = order != np.repeat(first, np.diff(np.r_[starts, rows.size]))
+        present = _non_empty(values)
+        self._present[header] = present
+        rows = np.flatnonzero(candidates & present)
+        mine = hashes[rows]
+        ordered = np.sort(mine)
+        flagged = _later_occurrences(mine, ordered)
         seen = self._seen.setdefault(header, _SortedRuns())
-        flagged[order[seen.contains(ordered)]] = True
+        flagged |= seen.contains(mine)
+        repeated = np.zeros(len(values), dtype=bool)
         repeated[rows[flagged]] = True
-        self._pending[header] = (rows[order], ordered)
+        self._pending[header] = hashes
         return repeated
 
     def record(self, header: str, accepted: np.ndarray) -> None:
         """Remember the values of the rows finally accepted (distinct and new by construction)."""
-        rows, ordered = self._pending.pop(header)
-        new = ordered[accepted[rows]]
+        hashes = self._pending.pop(header)
+        new = np.sort(hashes[accepted & self._present.pop(header)])
         if new.size:
             self._seen.setdefault(header, _SortedRuns()).add(new)
 
     def close(self) -> None:
         self._db.close()
+
+
+def _later_occurrences(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Mask of values equal to an earlier one (`ordered` is `values` sorted).
+
+    Repeats are rare: only the rows holding a repeated value are looked at again, in row order.
+    """
+    later = np.zeros(values.size, dtype=bool)
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if repeated.size == 0:
+        return later
+    rows = np.flatnonzero(np.isin(values, repeated))
+    first = np.unique(values[rows], return_index=True)[1]  # index of each value's first occurrence
+    later[rows] = True
+    later[rows[first]] = False
+    return later
 
 
 def _non_empty(values: pa.Array) -> np.ndarray:

@@ -171,3 +171,26 @@ def test_strict_fails_and_writes_no_final_file(run_export: Run, tmp_path: Path) 
 def test_strict_passes_on_clean_data(run_export: Run, duck: DuckWarehouse) -> None:
     result = run_export("SELECT 'a@x.io' AS email UNION ALL SELECT 'b@x.io'", strict=True)
     assert result.rows == 2 and result.rejected == 0 and result.problems_file is None
+
+
+def test_duplicate_tracker_keeps_first_of_each_value_within_and_across_batches() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    from loader.export.validate import DuplicateTracker
+
+    tracker = DuplicateTracker()
+    seen: set[str] = set()
+    for batch in (["b", "a", "b", "", "c", "a", "b"], ["c", "d", "d", "e", "a"], ["f", None, "e", "g"]):
+        values = pa.array(batch, pa.string())
+        hashes = tracker.hashes({"Email": values})["Email"]
+        everyone = np.ones(len(batch), dtype=bool)
+        repeated = tracker.repeats("Email", values, hashes, everyone)
+        expected = []
+        for value in batch:
+            expected.append(bool(value) and value in seen)
+            if value:
+                seen.add(value)
+        assert repeated.tolist() == expected, batch
+        tracker.record("Email", ~repeated)
+    tracker.close()
