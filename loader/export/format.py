@@ -78,7 +78,9 @@ def _utc_text(arr: pa.Array) -> pa.Array:
     Arrow stores zoned timestamps as UTC instants, so viewing them as naive seconds and casting to
     text is exact, and far faster than `strftime`.
     """
-    seconds = pc.cast(pc.floor_temporal(arr, unit="second"), pa.timestamp("s", arr.type.tz), safe=False)
+    if (pc.min(arr.view(pa.int64())).as_py() or 0) < 0:  # before 1970: truncation would round up
+        arr = pc.floor_temporal(arr, unit="second")
+    seconds = pc.cast(arr, pa.timestamp("s", arr.type.tz), safe=False)
     text = pc.cast(seconds.view(pa.timestamp("s")), pa.string())
     return pc.binary_join_element_wise(text, "+00:00", "")
 

@@ -87,3 +87,13 @@ def test_profiles_need_an_identifier_column(run_export: Run) -> None:
 def test_empty_result_writes_no_file(run_export: Run) -> None:
     result = run_export("SELECT 'a@x.io' AS email WHERE false")
     assert result.files == [] and result.rows == 0 and result.manifest.exists()
+
+
+def test_timestamps_truncate_to_the_second_before_and_after_1970(run_export: Run) -> None:
+    query = """SELECT * FROM (VALUES ('a@x.io', TIMESTAMP '1960-01-02 03:04:05.999'),
+               ('b@x.io', TIMESTAMP '2024-01-01 01:01:01.5')) t(email, seen_at) ORDER BY email"""
+    result = run_export(query, batch_rows=1)
+    assert [r["seen_at"] for r in exported_rows(result)] == [
+        "1960-01-02 03:04:05+00:00",
+        "2024-01-01 01:01:01+00:00",
+    ]
