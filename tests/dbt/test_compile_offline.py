@@ -50,8 +50,9 @@ EXPECTED = {
         "json_extract_string": f"case when is_varchar({_RS_CITY}) then {_RS_CITY}::varchar "
                                f"when {_RS_CITY} is not null then json_serialize({_RS_CITY}) end",
         "json_extract_number": f"case when is_integer({_RS_VALUE}) or is_bigint({_RS_VALUE}) or "
-                               f"is_decimal({_RS_VALUE}) or is_float({_RS_VALUE}) then cast({_RS_VALUE} as "
-                               f"numeric(28,6)) when is_varchar({_RS_VALUE}) and {_RS_VALUE}::varchar ~ "
+                               f"is_decimal({_RS_VALUE}) or is_float({_RS_VALUE}) then case when "
+                               f"abs(cast({_RS_VALUE} as double precision)) < 1e22 then cast({_RS_VALUE} as "
+                               f"numeric(28,6)) end when is_varchar({_RS_VALUE}) and {_RS_VALUE}::varchar ~ "
                                r"'^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*$' then "
                                f"cast({_RS_VALUE}::varchar as numeric(28,6)) end",
         "json_extract_object": "attributes['location']",
