@@ -14,10 +14,7 @@ with events as (
 
     select * from {{ ref('stg_klaviyo__events') }}
     {% if is_incremental() %}
-    where _loaded_at > (
-        select coalesce(max(_loaded_at), cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }}))
-        from {{ this }}
-    )
+    where _loaded_at > {{ klaviyo_warehouse.incremental_high_water_mark(this) }}
     {% endif %}
 
 ),
