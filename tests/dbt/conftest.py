@@ -82,7 +82,7 @@ def run_scenario(warehouse: Warehouse) -> Scenario:
     return scenario
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgres"])
+@pytest.fixture(scope="session", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     root = tmp_path_factory.mktemp(f"dbt-{request.param}")
     if request.param == "duckdb":
