@@ -20,7 +20,7 @@ from markupsafe import Markup
 from loader.ledger import statuses
 from loader.ledger.records import ErrorRecord, RunRecord
 from loader.ledger.store import LedgerStore
-from loader.ledger.view import LedgerView
+from loader.ledger.view import LedgerView, TabRow
 from loader.ops.freshness_chart import freshness_series, render_svg
 from loader.ops.queries import load_view
 from loader.ops.report_text import age, when
@@ -44,6 +44,7 @@ def render_dashboard(view: LedgerView, destination: str, dataset: str) -> str:
 
     helpers: dict[str, Any] = {
         "when": when, "age": age, "css": _css, "display": statuses.display, "errors_button": errors_button,
+        "control_hint": _control_hint,
     }
 
     def render_timeline(runs: list[RunRecord]) -> Markup:
@@ -110,6 +111,14 @@ def _errors_by_run(errors: list[ErrorRecord]) -> dict[str, list[ErrorRecord]]:
 def _asset(name: str) -> str:
     """The page's template, styles and script ship as package data in loader/ops/assets/."""
     return resources.files("loader.ops").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _control_hint(row: TabRow) -> Markup:
+    """A static page has no buttons that act: show the command that pauses, resumes or re-enables."""
+    if row.name not in statuses.CONTROLLED_OBJECTS:
+        return Markup("")
+    verb = {statuses.PAUSED: "resume", statuses.DISABLED: "enable"}.get(row.status, "pause")
+    return Markup('<code class="control">klaviyo-sync {} {}</code>').format(verb, row.name)
 
 
 def _css(status: str) -> str:

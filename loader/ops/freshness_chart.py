@@ -11,6 +11,7 @@ from loader.ledger.records import RunRecord
 Point = tuple[datetime, float]
 COLORS = {"profiles": "#2563eb", "events": "#d97706", "metrics": "#059669"}
 MAX_RUNS = 200
+DASHES = ("none", "7 4", "2 3")  # objects often share a freshness: keep overlapping lines visible
 
 
 def freshness_series(runs: list[RunRecord], now: datetime) -> dict[str, list[Point]]:
@@ -67,7 +68,7 @@ def render_svg(series: dict[str, list[Point]], width: int = 640, height: int = 1
         coords = " ".join(xy(p) for p in line)
         parts.append(
             f'<polyline data-object="{escape(obj)}" points="{coords}" fill="none" '
-            f'stroke="{color}" stroke-width="2"/>'
+            f'stroke="{color}" stroke-width="2" stroke-dasharray="{DASHES[index % len(DASHES)]}"/>'
         )
         parts.append(
             f'<text x="{left + 8 + index * 90}" y="{pad + 12}" fill="{color}" '
