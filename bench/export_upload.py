@@ -145,7 +145,7 @@ def bench_upload(work: Path, megabytes: int, repeat: int) -> float:
         history = ImportHistory(work / "history.jsonl")
 
         def ours() -> None:
-            upload_files(settings, [local], UploadOptions("profiles"), history)
+            upload_files(settings, [local], UploadOptions("profiles", force=True), history)
 
         def reset() -> None:
             remote.unlink(missing_ok=True)

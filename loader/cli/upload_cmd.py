@@ -45,6 +45,7 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Retries per file.")
 @click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option("--force", is_flag=True, help="Upload again files the import history shows as completed.")
 def upload_cmd(
     files: tuple[Path, ...],
     folder: str,
@@ -58,11 +59,12 @@ def upload_cmd(
     retries: int,
     history_file: str | None,
     progress: bool,
+    force: bool,
 ) -> None:
     """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
     settings = resolve_sftp_settings(host, port, user, key_path, known_hosts, host_fingerprint)
     paths = _expand(files)
-    options = UploadOptions(folder, parallel=parallel, attempts=retries + 1)
+    options = UploadOptions(folder, parallel=parallel, attempts=retries + 1, force=force)
     history = ImportHistory(history_path(history_file))
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
@@ -73,6 +75,12 @@ def upload_cmd(
     for record in sorted(records, key=lambda r: r.remote_path):
         resumed = f" (resumed at byte {record.resumed_from})" if record.resumed_from else ""
         click.echo(f"Uploaded {record.file} -> {record.remote_path}{resumed}")
+    sent = {record.file for record in records}
+    for path in paths:
+        if str(path.resolve()) not in sent:
+            click.echo(
+                f"Skipped {path}: already uploaded (see `klaviyo-sync imports`; --force sends it again)"
+            )
 
 
 @main.command("imports")

@@ -40,6 +40,7 @@ class UploadOptions:
     attempts: int = 5
     backoff: float = 1.0
     backoff_max: float = 30.0
+    force: bool = False  # upload again files the history shows as completed
 
 
 def _now() -> str:
@@ -62,11 +63,13 @@ def upload_files(
     """Upload every file; raise one SyncError naming the failed ones after all have been tried."""
     if options.folder not in FOLDERS:
         raise SyncError(f"unknown folder {options.folder!r}", "--folder", "use profiles or events")
-    facts: dict[Path, tuple[int | None, str | None]] = {}
     for path in files:
         if not path.is_file():
             raise SyncError("file to upload not found", str(path), "check the path (see the export manifest)")
-        facts[path] = file_facts(path)  # refuses non-UTF-8 files before anything is sent
+    files = files if options.force else _not_yet_uploaded(settings, files, options.folder, history)
+    facts = {path: file_facts(path) for path in files}  # refuses non-UTF-8 files before sending
+    if not files:
+        return []
     done: list[ImportRecord] = []
     failed: list[tuple[Path, BaseException]] = []
     with ThreadPoolExecutor(max_workers=max(1, min(options.parallel, len(files)))) as pool:
@@ -89,6 +92,31 @@ def upload_files(
     return done
 
 
+def _not_yet_uploaded(
+    settings: SftpSettings, files: Sequence[Path], folder: str, history: ImportHistory
+) -> list[Path]:
+    """Files without a completed upload of the same bytes to the same place (a re-run never
+    imports a finished file twice); each skipped file is logged."""
+    host = f"{settings.host}:{settings.port}"
+    completed = {
+        (r.file, r.remote_path, r.bytes)
+        for r in history.records()
+        if r.status == COMPLETED and r.host == host
+    }
+    pending = []
+    for path in files:
+        remote = remote_paths(path, folder)[0]
+        if (str(path.resolve()), remote, path.stat().st_size) in completed:
+            log.warning(
+                "%s: already uploaded to %s (see `klaviyo-sync imports`; --force sends it again)",
+                path.name,
+                remote,
+            )
+        else:
+            pending.append(path)
+    return pending
+
+
 def upload_one(
     settings: SftpSettings,
     local: Path,
@@ -100,7 +128,7 @@ def upload_one(
     rows, sha256 = facts or file_facts(local)
     record = ImportRecord(
         id=uuid.uuid4().hex,
-        file=str(local),
+        file=str(local.resolve()),
         remote_path=remote_paths(local, options.folder)[0],
         host=f"{settings.host}:{settings.port}",
         status="incomplete",

@@ -229,7 +229,29 @@ def test_passphrase_from_secrets_never_shown(
     assert (sftp_remote.remote / "events" / "one.csv").exists()
     wrong = tmp_path / "wrong_known_hosts"
     wrong.write_text(f"[{sftp_remote.host}]:{sftp_remote.port} ssh-ed25519 {'A' * 68}\n")
-    failed = CliRunner().invoke(main, [*base, "--known-hosts", str(wrong)])
+    failed = CliRunner().invoke(main, [*base, "--force", "--known-hosts", str(wrong)])
     assert failed.exit_code == 1
     assert passphrase not in failed.output and passphrase not in ok.output
     assert passphrase not in history.read_text()
+
+
+def test_rerun_skips_completed_files_unless_forced(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("Email\na@x.io\n")
+    second.write_text("Email\nb@x.io\n")
+    args = ["upload", str(first), "--folder", "profiles", "--host", sftp_remote.host, "--no-progress"]
+    args += ["--port", str(sftp_remote.port), "--user", sftp_remote.user, "--key", str(sftp_keys.key("rsa"))]
+    args += ["--known-hosts", str(known_hosts(sftp_remote, tmp_path)), "--history", str(tmp_path / "h.jsonl")]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    (sftp_remote.remote / "profiles" / "a.csv").unlink()  # as if Klaviyo had ingested it
+    rerun = runner.invoke(main, [*args, str(second)])
+    assert rerun.exit_code == 0, rerun.output
+    assert f"Skipped {first}: already uploaded" in rerun.stdout and "-> profiles/b.csv" in rerun.stdout
+    assert sorted(p.name for p in (sftp_remote.remote / "profiles").iterdir()) == ["b.csv"]
+    forced = runner.invoke(main, [*args, "--force"])
+    assert forced.exit_code == 0 and (sftp_remote.remote / "profiles" / "a.csv").exists()
+    statuses = [(Path(r.file).name, r.status) for r in ImportHistory(tmp_path / "h.jsonl").records()]
+    assert statuses == [("a.csv", "completed"), ("b.csv", "completed"), ("a.csv", "completed")]
