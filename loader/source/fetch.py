@@ -1,39 +1,117 @@
-"""Fetch many paged queries at once, streaming their pages through a bounded queue.
+"""Fetch time slices in parallel, streaming their pages through a bounded queue.
 
-Worker threads page through one query ("task") each and put every page on a queue of at most
-`queue_pages` pages; the caller's generator takes them off and hands them to dlt. Memory stays
-bounded however large the window: a slow consumer blocks the workers, never the other way round.
+Worker threads each page through one slice `[start, end)` of a window (sorted ascending by the
+cursor field) and put every page on a queue of at most `queue_pages` pages; the caller's generator
+takes them off and hands them to dlt. Memory stays bounded however large the window: a slow
+consumer blocks the workers, never the other way round.
+
+Slices rarely hold equal amounts of data, so a worker that runs out of slices takes the second half
+of the busiest remaining one: the owner's `end` moves down to the midpoint (it drops rows at or after
+it and stops), the thief reads `[mid, old end)`. Both sides change only under one lock, and the
+midpoint always lies after the last row the owner handed out, so no row is read twice or missed.
+
 The first error stops every worker and is re-raised in the caller, so a failed run yields nothing
 more (and its cursor never moves).
 """
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
 
 from loader.source.client import KlaviyoClient, Page
+from loader.source.slices import Window, parse_dt
 
 PUT_POLL_S = 0.2
+MIN_STEAL = timedelta(seconds=2)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Task:
-    """One paged query: `params` on `path`; `weight` is its share of the progress bar."""
+    """One slice: `path` with `params` and the filter for `[start, end)` on the sort `field`."""
 
     path: str
     params: Mapping[str, str]
+    make_filter: Callable[[Window], str]
+    field: str
+    start: datetime
+    end: datetime
     pacer_keys: tuple[str, ...] = ()
-    weight: float = 1.0
-    label: str = field(default="", compare=False)
+    position: datetime | None = None  # the cursor field of the last row handed out
+
+    def remaining(self) -> timedelta:
+        return self.end - (self.position or self.start)
+
+
+class _Work:
+    """Pending and active slices of one fetch, and the split rule; all under one lock."""
+
+    def __init__(self, tasks: list[Task]) -> None:
+        self.lock = threading.Lock()
+        self.pending = list(reversed(tasks))
+        self.active: list[Task] = []
+        self.total = sum((t.end - t.start).total_seconds() for t in tasks) or 1.0
+        self.finished = 0.0
+
+    def next_task(self) -> Task | None:
+        with self.lock:
+            task = self.pending.pop() if self.pending else self._steal()
+            if task is not None:
+                self.active.append(task)
+            return task
+
+    def _steal(self) -> Task | None:
+        victim = max(self.active, key=Task.remaining, default=None)
+        if victim is None or victim.remaining() < MIN_STEAL:
+            return None
+        low = victim.position or victim.start
+        mid = low + (victim.end - low) / 2
+        if mid <= low:
+            return None
+        thief = replace(victim, start=mid, end=victim.end, position=None)
+        victim.end = mid
+        return thief
+
+    def keep(self, task: Task, data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+        """The rows of a page inside the task's (possibly shrunk) slice, and whether it is complete."""
+        with self.lock:
+            cut = _first_at_or_after(data, task.field, task.end)
+            kept = data[:cut]
+            if kept:
+                last = parse_dt(kept[-1]["attributes"].get(task.field))
+                task.position = last or task.position
+            return kept, cut < len(data)
+
+    def done(self, task: Task) -> None:
+        with self.lock:
+            self.active.remove(task)
+            self.finished += (task.end - task.start).total_seconds()
+
+    def fraction(self) -> float:
+        with self.lock:
+            moving = sum(((t.position or t.start) - t.start).total_seconds() for t in self.active)
+            return min(1.0, (self.finished + moving) / self.total)
+
+
+def _first_at_or_after(data: list[dict[str, Any]], field: str, end: datetime) -> int:
+    """Index of the first row whose `field` is >= end (rows are sorted ascending by it)."""
+    if not data:
+        return 0
+    last = parse_dt(data[-1]["attributes"].get(field))
+    if last is None or last < end:
+        return len(data)
+    keys = [parse_dt(row["attributes"].get(field)) for row in data]
+    return bisect.bisect_left([k or end for k in keys], end)
 
 
 class _Done:
-    def __init__(self, task: Task) -> None:
-        self.task = task
+    pass
 
 
 class _Failed:
@@ -56,9 +134,10 @@ def fetch_pages(
     queue_pages: int,
     progress: ProgressCallback | None = None,
 ) -> Iterator[Page]:
-    """Yield every page of every task, in arrival order, using up to `workers` threads."""
+    """Yield every page of every task (trimmed to its slice) in arrival order, on `workers` threads."""
     if not tasks:
         return
+    work = _Work(tasks)
     inbox: queue.Queue[Page | _Done | _Failed] = queue.Queue(maxsize=max(1, queue_pages))
     stop = threading.Event()
 
@@ -71,41 +150,58 @@ def fetch_pages(
                 continue
         raise _Stopped
 
-    def work(task: Task) -> None:
+    def run_worker() -> None:
         try:
-            if stop.is_set():
-                return
-            for page in client.pages(task.path, task.params, task.pacer_keys or None):
-                put(page)
-            put(_Done(task))
+            while not stop.is_set() and (task := work.next_task()) is not None:
+                _run_task(client, work, task, put)
+                work.done(task)
+            put(_Done())
         except _Stopped:
             return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             stop.set()
             _force_put(inbox, _Failed(exc))
 
-    total = sum(t.weight for t in tasks) or 1.0
-    done_weight, rows, remaining = 0.0, 0, len(tasks)
-    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks))), thread_name_prefix="klaviyo")
+    count = max(1, workers)
+    rows, running = 0, count
+    pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="klaviyo")
     try:
-        for task in tasks:
-            pool.submit(work, task)
-        while remaining:
+        for _ in range(count):
+            pool.submit(run_worker)
+        while running:
             item = inbox.get()
             if isinstance(item, _Failed):
                 raise item.error
             if isinstance(item, _Done):
-                remaining -= 1
-                done_weight += item.task.weight
-                if progress:
-                    progress(done_weight / total, rows)
+                running -= 1
                 continue
             rows += len(item.data)
+            if progress:
+                progress(work.fraction(), rows)
             yield item
     finally:
         stop.set()
         _drain(inbox)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_task(
+    client: KlaviyoClient, work: _Work, task: Task, put: Callable[[Page], None]
+) -> None:
+    """Page through one slice until its data ends or passes its (possibly moved) end."""
+    url: str | None = client.base_url + task.path
+    query: Mapping[str, str] | None = {
+        **task.params, "filter": task.make_filter(Window(task.start, task.end))
+    }
+    number = 1
+    while url:
+        page = client.get_page(url, query, task.pacer_keys or (task.path,), number)
+        kept, past_end = work.keep(task, page.data)
+        if kept:
+            put(replace(page, data=kept))
+        if past_end:
+            return
+        url, query, number = page.next_url, None, number + 1
 
 
 def _force_put(inbox: queue.Queue, item: object) -> None:

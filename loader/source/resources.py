@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import dlt
@@ -64,8 +65,9 @@ def profile_rows(ctx: SourceContext) -> Iterator[Any]:
         keys += (settings.PREDICTIVE_BUDGET_KEY,)
     slices = split(window, opts.profiles_workers * settings.SLICES_PER_WORKER) if window.start else []
     tasks = [
-        Task(settings.PROFILES_PATH, {**params, "filter": profiles_filter(s)}, keys, _weight(s))
+        Task(settings.PROFILES_PATH, params, profiles_filter, "updated", s.start, s.end, keys)
         for s in slices
+        if s.start is not None
     ]
     shape = profile_table if opts.item_format == "arrow" else _each(profile_row)
     yield from _rows(ctx, "profiles", tasks, opts.profiles_workers, shape)
@@ -95,9 +97,11 @@ def event_rows(ctx: SourceContext) -> Iterator[Any]:
         window = _bound(ctx, window, settings.EVENTS_PATH, "datetime", filters)
         starts.append(window.start or end)
         params = {"sort": "datetime", "page[size]": str(opts.events_page_size)}
+        make_filter = partial(events_filter, metric_id=metric_id)
         tasks += [
-            Task(settings.EVENTS_PATH, {**params, "filter": events_filter(s, metric_id)}, (), _weight(s))
+            Task(settings.EVENTS_PATH, params, make_filter, "datetime", s.start, s.end)
             for s in (split(window, parts) if window.start else [])
+            if s.start is not None
         ]
     report.window = Window(min(starts, default=end), end)
     shape = event_table if opts.item_format == "arrow" else _each(event_row)
@@ -151,10 +155,6 @@ def _bound(
         return window if window.start is not None else Window(window.end, window.end)
     start = earliest if window.start is None else max(window.start, earliest)
     return Window(min(start, window.end), window.end)
-
-
-def _weight(window: Window) -> float:
-    return (window.end - window.start).total_seconds() if window.start else 1.0
 
 
 def _additional_fields(opts: Any) -> list[tuple[str, bool]]:

@@ -55,7 +55,7 @@ DEFAULT_LOOKBACK = timedelta(hours=1)
 # Parallel extraction: worker threads per resource and how finely a window is cut.
 EVENTS_WORKERS = 16
 PROFILES_WORKERS = 4
-SLICES_PER_WORKER = 4
+SLICES_PER_WORKER = 2  # a start; idle workers then split the busiest slice
 MIN_SLICE = timedelta(minutes=1)
 # pages buffered between the fetching threads and dlt (bounds memory: ~1 MB per events page)
 QUEUE_PAGES = 24
