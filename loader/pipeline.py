@@ -87,6 +87,9 @@ def _item_format(pipeline: dlt.Pipeline) -> str:
     """Arrow pages where JSON text is known to land in JSON columns; dict rows (JSONL) elsewhere
     (Snowflake and Redshift keep JSON from parquet as plain strings)."""
     name = pipeline.destination.destination_name if pipeline.destination else ""
+    if name in ARROW_DESTINATIONS:
+        # dlt adds the contract's `_dlt_load_id` to arrow pages only when asked (the dbt models need it)
+        dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return "arrow" if name in ARROW_DESTINATIONS else "rows"
 
 
