@@ -28,6 +28,8 @@ from loader.sync_settings import SyncSettings
 logger = logging.getLogger(__name__)
 SOURCE_NAME = "klaviyo"
 ARROW_DESTINATIONS = ("duckdb", "postgres")
+DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
+DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False, "threads": 1}
 
 
 @dataclass
@@ -56,6 +58,8 @@ def run_sync(
     report = ExtractReport(run_upper_bound(), progress=observer.on_progress)
     try:
         pipeline = pipeline or make_pipeline(settings.destination, pipelines_dir=settings.pipelines_dir)
+        _bound_duckdb_memory(pipeline)
+        _use_system_arrow_allocator()
         resumed = _finish_pending(pipeline)
         objects = ["metrics", *settings.objects]
         observer.on_run_start(objects, _kinds(pipeline, settings, objects))
@@ -81,6 +85,22 @@ def run_sync(
             report.run_start if obj.done else None,
         )
     return result
+
+
+def _use_system_arrow_allocator() -> None:
+    """Arrow pages are short-lived: the system allocator hands their memory back at once, where
+    pyarrow's default jemalloc pool keeps it cached (about 60 MB more peak RSS per run)."""
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+def _bound_duckdb_memory(pipeline: dlt.Pipeline) -> None:
+    """DuckDB may grow its buffer pool to 80% of RAM while merging; cap it (it spills to disk)
+    unless the user configured `[destination.duckdb.credentials] global_config` themselves."""
+    name = pipeline.destination.destination_name if pipeline.destination else ""
+    if name == "duckdb" and dlt.config.get(DUCKDB_CONFIG_KEY) is None:
+        dlt.config[DUCKDB_CONFIG_KEY] = dict(DUCKDB_DEFAULTS)
 
 
 def _item_format(pipeline: dlt.Pipeline) -> str:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -48,8 +48,9 @@ class Page:
 
     url: str
     number: int
-    data: list[dict[str, Any]]
+    data: Any  # the validated resources (a list of dicts), or their shaped form (see fetch.py)
     next_url: str | None
+    rows: int = 0
 
 
 class KlaviyoClient:
@@ -100,8 +101,14 @@ class KlaviyoClient:
             url, query, number = page.next_url, None, number + 1
 
     def get_page(
-        self, url: str, params: Mapping[str, str] | None, keys: tuple[str, ...], number: int = 1
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        keys: tuple[str, ...],
+        number: int = 1,
+        decode: Callable[[bytes], Any] = orjson.loads,
     ) -> Page:
+        """One validated page. `decode` parses the body (fetch.py runs it on one shared thread)."""
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type((RetryableResponse, *RETRYABLE_EXCEPTIONS)),
             wait=self._wait,
@@ -111,7 +118,7 @@ class KlaviyoClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._get_once(url, params, keys, number)
+                    return self._get_once(url, params, keys, number, decode)
         except (RetryableResponse, *RETRYABLE_EXCEPTIONS) as exc:
             raise SyncError(
                 f"Klaviyo kept failing after {self._max_attempts} attempts: "
@@ -128,7 +135,12 @@ class KlaviyoClient:
         return float(self._backoff(state))
 
     def _get_once(
-        self, url: str, params: Mapping[str, str] | None, keys: tuple[str, ...], number: int
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        keys: tuple[str, ...],
+        number: int,
+        decode: Callable[[bytes], Any],
     ) -> Page:
         pacers = [self.pacers.for_key(key) for key in keys]
         for pacer in pacers:
@@ -153,7 +165,7 @@ class KlaviyoClient:
         if not response.ok:
             raise api_error(response.status_code, _path(url), body, self._api_key)
         try:
-            document = orjson.loads(body)
+            document = decode(body)
         except orjson.JSONDecodeError:
             if response.headers.get("Content-Length") == str(len(body)):
                 # the whole body arrived and it is not JSON: a malformed page, not a network fault
@@ -175,7 +187,8 @@ class KlaviyoClient:
         next_link = links.get("next") if isinstance(links, dict) else None
         if next_link is not None and not isinstance(next_link, str):
             raise malformed_page("'links.next' is not a URL", where)
-        return Page(url=url, number=number, data=document["data"], next_url=self._rebase(next_link))
+        data = document["data"]
+        return Page(url=url, number=number, data=data, next_url=self._rebase(next_link), rows=len(data))
 
     def _rebase(self, link: str | None) -> str | None:
         """Follow a `links.next` on our configured base URL, so the key never goes elsewhere."""

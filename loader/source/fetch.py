@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from loader.source.client import KlaviyoClient, Page
 from loader.source.slices import Window, parse_dt
 
@@ -133,11 +135,26 @@ def fetch_pages(
     workers: int,
     queue_pages: int,
     progress: ProgressCallback | None = None,
+    shape: Callable[[list[dict[str, Any]]], Any] | None = None,
 ) -> Iterator[Page]:
-    """Yield every page of every task (trimmed to its slice) in arrival order, on `workers` threads."""
+    """Yield every page of every task (trimmed to its slice) in arrival order, on `workers` threads.
+
+    `shape` turns a page's resources into what dlt gets (rows, an arrow table) on the worker
+    thread, so the queue holds compact pages and the parsed JSON is freed at once; the yielded
+    `Page.data` is then the shaped value and `Page.rows` the number of resources.
+    """
     if not tasks:
         return
     work = _Work(tasks)
+    # Parsing and shaping pages is CPU work under the GIL: one thread does it for all workers, so
+    # the big short-lived objects live in one malloc arena instead of one per worker thread.
+    decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="klaviyo-decode")
+
+    def decode(body: bytes) -> Any:
+        return decoder.submit(orjson.loads, body).result()
+
+    def shaped(data: list[dict[str, Any]]) -> Any:
+        return decoder.submit(shape, data).result() if shape else data
     inbox: queue.Queue[Page | _Done | _Failed] = queue.Queue(maxsize=max(1, queue_pages))
     stop = threading.Event()
 
@@ -153,7 +170,7 @@ def fetch_pages(
     def run_worker() -> None:
         try:
             while not stop.is_set() and (task := work.next_task()) is not None:
-                _run_task(client, work, task, put)
+                _run_task(client, work, task, put, shaped, decode)
                 work.done(task)
             put(_Done())
         except _Stopped:
@@ -175,7 +192,7 @@ def fetch_pages(
             if isinstance(item, _Done):
                 running -= 1
                 continue
-            rows += len(item.data)
+            rows += item.rows
             if progress:
                 progress(work.fraction(), rows)
             yield item
@@ -183,10 +200,16 @@ def fetch_pages(
         stop.set()
         _drain(inbox)
         pool.shutdown(wait=True, cancel_futures=True)
+        decoder.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_task(
-    client: KlaviyoClient, work: _Work, task: Task, put: Callable[[Page], None]
+    client: KlaviyoClient,
+    work: _Work,
+    task: Task,
+    put: Callable[[Page], None],
+    shape: Callable[[list[dict[str, Any]]], Any],
+    decode: Callable[[bytes], Any],
 ) -> None:
     """Page through one slice until its data ends or passes its (possibly moved) end."""
     url: str | None = client.base_url + task.path
@@ -195,10 +218,10 @@ def _run_task(
     }
     number = 1
     while url:
-        page = client.get_page(url, query, task.pacer_keys or (task.path,), number)
+        page = client.get_page(url, query, task.pacer_keys or (task.path,), number, decode)
         kept, past_end = work.keep(task, page.data)
         if kept:
-            put(replace(page, data=kept))
+            put(replace(page, data=shape(kept), rows=len(kept)))
         if past_end:
             return
         url, query, number = page.next_url, None, number + 1

@@ -123,11 +123,12 @@ def _rows(ctx: SourceContext, name: str, tasks: list[Task], workers: int, shape:
         ctx.report.on_progress(name, fraction, rows)
 
     for page in fetch_pages(
-        ctx.client, tasks, workers=workers, queue_pages=ctx.options.queue_pages, progress=progress
+        ctx.client, tasks, workers=workers, queue_pages=ctx.options.queue_pages, progress=progress,
+        shape=shape,
     ):
-        if page.data:
-            report.rows += len(page.data)
-            yield shape(page.data)
+        if page.rows:
+            report.rows += page.rows
+            yield page.data
     ctx.report.on_progress(name, 1.0, report.rows)
 
 

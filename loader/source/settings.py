@@ -58,7 +58,7 @@ PROFILES_WORKERS = 4
 SLICES_PER_WORKER = 2  # a start; idle workers then split the busiest slice
 MIN_SLICE = timedelta(minutes=1)
 # pages buffered between the fetching threads and dlt (bounds memory: ~1 MB per events page)
-QUEUE_PAGES = 24
+QUEUE_PAGES = 8
 
 # Retries: 429 waits Retry-After; 5xx, dropped connections and truncated bodies back off
 MAX_ATTEMPTS = 8
