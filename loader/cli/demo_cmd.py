@@ -21,7 +21,7 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
     """Run the main job end to end offline against the built-in Klaviyo API emulator."""
     from loader.cli.ops_cmd import status_command
     from loader.cli.run_cmd import run_command
-    from loader.demo import DemoPlan, grow_for_next_hour, reset_folder, start_emulator
+    from loader.demo import DEMO_DBT_DIR, DemoPlan, grow_for_next_hour, reset_folder, start_emulator
 
     plan = DemoPlan(folder.resolve(), profiles=profiles, events=events)
     reset_folder(plan)
@@ -29,7 +29,8 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
     try:
         os.environ.update(plan.env)
         os.environ.update({"KLAVIYO_BASE_URL": emulator.base_url, "KLAVIYO_API_KEY": emulator.config.api_key})
-        run_args = {"destination": "duckdb", "history": "all"}
+        run_args = {"destination": "duckdb", "history": "all", "no_dbt": no_dbt,
+                    "dbt_dir": plan.folder / DEMO_DBT_DIR}
         click.secho(f"== historical sync from the emulator at {emulator.base_url}", bold=True)
         ctx.invoke(run_command, **run_args)
         grow_for_next_hour(emulator)

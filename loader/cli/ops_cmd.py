@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -127,8 +128,12 @@ def check_command(objects: str | None, destination: str | None) -> None:
 @main.command("schedule")
 @click.option("--every", default="1h", show_default=True, help="Interval between periodic syncs.")
 @click.option("--objects", help="Data objects, comma-separated (default both).")
+@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build after each sync.")
+@click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
 @_destination
-def schedule_command(every: str, objects: str | None, destination: str | None) -> None:
+def schedule_command(every: str, objects: str | None, no_dbt: bool, dbt_dir: Path | None,
+                     destination: str | None) -> None:
     """Run a periodic sync every interval, one at a time, until SIGTERM or Ctrl-C."""
     import dlt
 
@@ -138,7 +143,14 @@ def schedule_command(every: str, objects: str | None, destination: str | None) -
     # Our handlers below own SIGTERM/SIGINT: dlt must not swallow them during its load steps.
     dlt.config["runtime.intercept_signals"] = False
     settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
-    scheduler = Scheduler(settings, _duration(every, "--every"), echo=lambda line: click.echo(line))
+    after_load = None
+    if not no_dbt:
+        from loader.transform.after_load import build_after_load, dbt_work_dir
+
+        work_dir = dbt_work_dir(dbt_dir)
+        after_load = lambda: build_after_load(settings, work_dir=work_dir, echo=click.echo)  # noqa: E731
+    scheduler = Scheduler(settings, _duration(every, "--every"), echo=lambda line: click.echo(line),
+                          after_load=after_load)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

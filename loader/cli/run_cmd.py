@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from loader.cli.app import main
@@ -26,6 +28,9 @@ def _names(value: str | None) -> tuple[str, ...] | None:
 @click.option("--destination", type=click.Choice(list(DESTINATIONS)), help="Warehouse (default duckdb).")
 @click.option("--predictive-analytics", is_flag=True, default=None,
               help="Also fetch profiles' predictive analytics (a much lower rate limit).")
+@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build of the package.")
+@click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
 def run_command(
     objects: str | None,
     history: str | None,
@@ -36,6 +41,8 @@ def run_command(
     full_refresh: bool | None,
     destination: str | None,
     predictive_analytics: bool | None,
+    no_dbt: bool = False,
+    dbt_dir: Path | None = None,
 ) -> None:
     """Load Klaviyo metrics, profiles and events into the warehouse (dataset klaviyo_raw)."""
     from loader.ops.run_entry import guarded_run
@@ -65,3 +72,7 @@ def run_command(
             obj.cursor_from and obj.cursor_to) else "(all)"
         click.echo(f"{obj.name}: {obj.rows_loaded} rows loaded ({obj.kind}, window {window})")
     click.echo(f"complete until {result.run_start.isoformat()}")
+    if not no_dbt:
+        from loader.transform.after_load import build_after_load, dbt_work_dir
+
+        build_after_load(settings, work_dir=dbt_work_dir(dbt_dir), echo=click.echo)

@@ -32,6 +32,7 @@ class Scheduler:
         policy: RetryPolicy | None = None,
         echo: Echo = print,
         clock: Callable[[], datetime] = utc_now,
+        after_load: Callable[[], Any] | None = None,
     ) -> None:
         if every.total_seconds() <= 0:
             raise SyncError("the interval must be positive", "--every", "use e.g. --every 1h")
@@ -40,6 +41,7 @@ class Scheduler:
         self.policy = policy or RetryPolicy.from_config()
         self.echo = echo
         self.clock = clock
+        self.after_load = after_load  # e.g. the dbt build, after each run that loaded data
         self.store = LedgerStore.open(settings.destination, settings.pipelines_dir)
         self.runs = 0
 
@@ -76,6 +78,11 @@ class Scheduler:
             self.echo(f"skipped {obj}: {why}")
         if outcome.ran:
             self.echo(f"synced {', '.join(outcome.ran)} in {outcome.attempts} attempt(s)")
+        if outcome.result is not None and self.after_load is not None:
+            try:
+                self.after_load()
+            except Exception as exc:  # noqa: BLE001 - the load is committed; keep scheduling
+                self.echo(f"dbt build failed (the load is committed; next slot builds again): {exc}")
         return outcome
 
     def _announce(self, next_at: datetime) -> None:

@@ -67,7 +67,7 @@ def test_kill_9_mid_run_then_rerun_is_exact(warehouse: Warehouse, emulator, tmp_
     }[kill_at]
     emu.set_faults(FaultConfig(latency_ms=40, latency_jitter_ms=40))
     env = cli_env(tmp_path)
-    args = [*CLI, "run", "--destination", warehouse.name]
+    args = [*CLI, "run", "--no-dbt", "--destination", warehouse.name]
     proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: ready() or proc.poll() is not None, 120, f"the {kill_at} kill point")

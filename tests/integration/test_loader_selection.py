@@ -71,7 +71,7 @@ def test_cli_run_with_flags(duckdb_warehouse: Warehouse, emulator, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
         main, ["run", "--objects", "events", "--exclude-integrations", "Shopify,Klaviyo,API",
-               "--history", "all", "--destination", "duckdb"])
+               "--history", "all", "--destination", "duckdb", "--no-dbt"])
     assert result.exit_code == 0, result.output
     assert "events:" in result.output and "complete until" in result.output
     rows = duckdb_warehouse.rows("events", "metric_id")

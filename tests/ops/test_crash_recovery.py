@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_killed_run_is_recorded_on_next_start(ops: Ops) -> None:
     emulator = ops.emulator.emulator
     emulator.set_faults(FaultConfig(latency_ms=1500))  # slow enough to be killed mid-run
-    process = ops.popen("run")
+    process = ops.popen("run", "--no-dbt")
     try:
         # the ledger row is written before the first API request: once Klaviyo is asked, it exists
         wait_for(lambda: emulator.stats.requests > 0 or process.poll() is not None, "the first API request")
@@ -35,7 +35,7 @@ def test_killed_run_is_recorded_on_next_start(ops: Ops) -> None:
     assert {r.object for r in dangling} == {"metrics", "profiles", "events"}
     killed_run = dangling[0].run_id
 
-    rerun = ops.cli("run")
+    rerun = ops.cli("run", "--no-dbt")
     assert rerun.returncode == 0, rerun.stderr
     assert f"recorded interrupted run {killed_run}" in rerun.stdout
 

@@ -22,7 +22,7 @@ def test_scheduler_keeps_going_after_failure_and_stops_on_sigterm(pg_ops: Ops) -
     ops = pg_ops
     emulator = ops.emulator.emulator
     emulator.set_faults(ALWAYS_MALFORMED)
-    process = ops.popen("schedule", "--every", "2s")
+    process = ops.popen("schedule", "--every", "2s", "--no-dbt")
     try:
         wait_for(lambda: _scheduler_runs(ops, statuses.FAILED) or process.poll() is not None,
                  "a Failed scheduled run", every=1.0)
