@@ -112,34 +112,52 @@ class _ArrowJsonHintNotice(logging.Filter):
 logging.getLogger("dlt").addFilter(_ArrowJsonHintNotice())
 
 
-def _json_text(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
 def _timestamps(values: list[str | None]) -> pa.Array:
-    return pa.array([parse_dt(v) for v in values], _TS)
+    """ISO strings -> UTC timestamps: arrow parses those with an offset; Python the rest."""
+    try:
+        return pa.array(values, pa.string()).cast(_TS)
+    except pa.ArrowInvalid:
+        return pa.array([parse_dt(v) for v in values], _TS)
+
+
+def _json_texts(values: list[bytes | None]) -> pa.Array:
+    return pa.array(values, pa.binary()).cast(pa.string())
+
+
+def _data_id(relationships: dict[str, Any], name: str) -> str | None:
+    data = (relationships.get(name) or {}).get("data")
+    return data["id"] if data else None
 
 
 def event_table(items: list[dict[str, Any]]) -> pa.Table:
-    attributes = [item["attributes"] for item in items]
-    relationships = [item.get("relationships") or {} for item in items]
-    return pa.Table.from_arrays([
-        pa.array([item["id"] for item in items], pa.string()),
-        _timestamps([a.get("datetime") for a in attributes]),
-        pa.array([a.get("timestamp") for a in attributes], pa.int64()),
-        pa.array([_related_id(r, "metric") for r in relationships], pa.string()),
-        pa.array([_related_id(r, "profile") for r in relationships], pa.string()),
-        pa.array([a.get("uuid") for a in attributes], pa.string()),
-        pa.array([_json_text(a) for a in attributes], pa.string()),
-    ], schema=EVENT_ARROW)
+    """One page of events as an arrow table (one tight loop: this runs for every page)."""
+    ids, datetimes, timestamps, metrics, profiles, uuids, texts = [], [], [], [], [], [], []
+    dumps = orjson.dumps
+    for item in items:
+        attributes, relationships = item["attributes"], item.get("relationships") or {}
+        ids.append(item["id"])
+        datetimes.append(attributes.get("datetime"))
+        timestamps.append(attributes.get("timestamp"))
+        metrics.append(_data_id(relationships, "metric"))
+        profiles.append(_data_id(relationships, "profile"))
+        uuids.append(attributes.get("uuid"))
+        texts.append(dumps(attributes))
+    columns = [pa.array(ids, pa.string()), _timestamps(datetimes), pa.array(timestamps, pa.int64()),
+               pa.array(metrics, pa.string()), pa.array(profiles, pa.string()),
+               pa.array(uuids, pa.string()), _json_texts(texts)]
+    return pa.Table.from_arrays(columns, schema=EVENT_ARROW)
 
 
 def profile_table(items: list[dict[str, Any]]) -> pa.Table:
-    attributes = [item["attributes"] for item in items]
-    return pa.Table.from_arrays([
-        pa.array([item["id"] for item in items], pa.string()),
-        _timestamps([a.get("created") for a in attributes]),
-        _timestamps([a.get("updated") for a in attributes]),
-        pa.array([_json_text(a) for a in attributes], pa.string()),
-        pa.array([_json_text(item.get("relationships")) for item in items], pa.string()),
-    ], schema=PROFILE_ARROW)
+    ids, created, updated, texts, relationships = [], [], [], [], []
+    dumps = orjson.dumps
+    for item in items:
+        attributes, related = item["attributes"], item.get("relationships")
+        ids.append(item["id"])
+        created.append(attributes.get("created"))
+        updated.append(attributes.get("updated"))
+        texts.append(dumps(attributes))
+        relationships.append(None if related is None else dumps(related))
+    columns = [pa.array(ids, pa.string()), _timestamps(created), _timestamps(updated),
+               _json_texts(texts), _json_texts(relationships)]
+    return pa.Table.from_arrays(columns, schema=PROFILE_ARROW)
