@@ -17,7 +17,26 @@ def _names(value: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
 
 
-@main.command("run")
+DESTINATIONS_HELP = """
+\b
+Settings: flags, else .dlt/config.toml [sources.klaviyo] (objects, history, metrics,
+exclude_integrations, lookback, reconcile, predictive_analytics, subscriptions, base_url).
+API key: KLAVIYO_API_KEY, SOURCES__KLAVIYO__API_KEY or .dlt/secrets.toml [sources.klaviyo] api_key.
+\b
+Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip install .[NAME]):
+  duckdb      DESTINATION__DUCKDB__CREDENTIALS=/path/file.duckdb (default ./klaviyo_sync.duckdb)
+  postgres    DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:password@host:5432/db
+  snowflake   DESTINATION__SNOWFLAKE__CREDENTIALS__{DATABASE,USERNAME,HOST,WAREHOUSE,ROLE,PRIVATE_KEY}
+  bigquery    DESTINATION__BIGQUERY__CREDENTIALS__{PROJECT_ID,CLIENT_EMAIL,PRIVATE_KEY}, __LOCATION
+  redshift    DESTINATION__REDSHIFT__CREDENTIALS=redshift://user:password@host:5439/db
+  synapse     DESTINATION__SYNAPSE__CREDENTIALS__{HOST,DATABASE,USERNAME,PASSWORD} (+ ODBC driver)
+  filesystem  DESTINATION__FILESYSTEM__BUCKET_URL=s3://bucket/path and
+              DESTINATION__FILESYSTEM__CREDENTIALS__{AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY,ENDPOINT_URL}
+              (files are appended: re-read windows repeat rows; models dedupe on id)
+"""
+
+
+@main.command("run", epilog=DESTINATIONS_HELP)
 @click.option("--objects", help=f"Data objects, comma-separated: {','.join(OBJECTS)} (default both).")
 @click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)), help="Window of an object's first sync.")
 @click.option("--metrics", help="Sync only these metrics (names or ids, comma-separated).")

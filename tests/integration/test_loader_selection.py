@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from click.testing import CliRunner
 
@@ -78,3 +80,29 @@ def test_cli_run_with_flags(duckdb_warehouse: Warehouse, emulator, monkeypatch, 
     assert rows and {r[0] for r in rows} == set(metric_ids(emulator, integrations=("WooCommerce",)))
     bad = CliRunner().invoke(main, ["run", "--lookback", "soon"])
     assert bad.exit_code == 1 and "Error: invalid duration 'soon'" in bad.output
+
+
+def test_settings_from_dlt_config_toml(duckdb_warehouse: Warehouse, emulator, tmp_path) -> None:
+    """`[sources.klaviyo]` in .dlt/config.toml sets what the flags would (a fresh process reads it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        '[sources.klaviyo]\nobjects = ["events"]\nhistory = "30d"\nexclude_integrations = ["shopify"]\n')
+    env = {**os.environ, "DLT_DATA_DIR": str(tmp_path / "dlt")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    exe = str(Path(sys.executable).with_name("klaviyo-sync"))
+    done = subprocess.run([exe, "run", "--no-dbt"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    until = datetime.fromisoformat(done.stdout.split("complete until ")[1].split()[0])
+    kept = [m["id"] for m in emulator.emulator.truth.metrics()
+            if m["attributes"]["integration"]["name"] != "Shopify"]
+    expected = truth_events(emulator.emulator.truth.events(
+        since=until - timedelta(days=30), until=until, metric_ids=kept))
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, "events per .dlt/config.toml")
+    assert "profiles" not in duckdb_warehouse.tables()
