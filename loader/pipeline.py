@@ -64,7 +64,10 @@ def run_sync(
         objects = ["metrics", *settings.objects]
         observer.on_run_start(objects, _kinds(pipeline, settings, objects))
         source = klaviyo(**settings.source_kwargs(), item_format=_item_format(pipeline), report=report)
-        info = pipeline.run(source, refresh="drop_resources" if settings.full_refresh else None)
+        if settings.full_refresh:  # drop the raw tables and cursors of the synced objects first
+            info = pipeline.run(source, refresh="drop_resources")
+        else:
+            info = pipeline.run(source)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear SyncError
         error = _as_sync_error(exc, settings)
         observer.on_error(_failed_object(report), error)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import dlt
+from dlt.common.schema.typing import TWriteDispositionConfig
 from dlt.sources import DltResource
 
 from loader.errors import SyncError
@@ -30,7 +31,7 @@ from loader.source.records import EVENT_COLUMNS, METRIC_COLUMNS, PROFILE_COLUMNS
 from loader.source.resources import event_rows, metric_rows, profile_rows
 from loader.source.slices import run_upper_bound
 
-MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
 
 __all__ = ["klaviyo", "ExtractReport"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -120,7 +121,7 @@ def _timestamps(values: list[str | None]) -> pa.Array:
         return pa.array([parse_dt(v) for v in values], _TS)
 
 
-def _json_texts(values: list[bytes | None]) -> pa.Array:
+def _json_texts(values: Sequence[bytes | None]) -> pa.Array:
     return pa.array(values, pa.binary()).cast(pa.string())
 
 

@@ -60,7 +60,7 @@ def profile_rows(ctx: SourceContext) -> Iterator[Any]:
     extra = [name for name, on in _additional_fields(opts) if on]
     if extra:
         params["additional-fields[profile]"] = ",".join(extra)
-    keys = (settings.PROFILES_PATH,)
+    keys: tuple[str, ...] = (settings.PROFILES_PATH,)
     if opts.predictive_analytics:
         keys += (settings.PREDICTIVE_BUDGET_KEY,)
     slices = split(window, opts.profiles_workers * settings.SLICES_PER_WORKER) if window.start else []

@@ -91,3 +91,13 @@ def test_history_window_of_the_first_sync(duckdb_warehouse: Warehouse, emulator,
     expected = truth_events(emulator.emulator.truth.events(since=since, until=second.run_start))
     loaded = loaded_events(duckdb_warehouse.rows("events", EVENT_COLUMNS))
     assert_same(loaded, expected, f"events after the second run, history {history}")
+
+
+def test_full_refresh_starts_over_with_the_history_window(duckdb_warehouse: Warehouse, emulator) -> None:
+    duckdb_warehouse.sync(objects=("events",), history="all")
+    result = duckdb_warehouse.sync(objects=("events",), history="30d", full_refresh=True)
+    assert result.objects["events"].kind == "historical"
+    expected = truth_events(emulator.emulator.truth.events(
+        since=result.run_start - timedelta(days=30), until=result.run_start))
+    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    assert_same(loaded, expected, "events after --full-refresh --history 30d")
