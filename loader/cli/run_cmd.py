@@ -38,7 +38,8 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 
 @main.command("run", epilog=DESTINATIONS_HELP)
 @click.option("--objects", help=f"Data objects, comma-separated: {','.join(OBJECTS)} (default both).")
-@click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)), help="Window of an object's first sync.")
+@click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)),
+              help="Events window of the first sync (default all); profiles always load whole.")
 @click.option("--metrics", help="Sync only these metrics (names or ids, comma-separated).")
 @click.option("--exclude-integrations", help="Skip events of metrics from these integrations.")
 @click.option("--lookback", help="Re-read this much before the events cursor (default 1h).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -106,3 +107,14 @@ def test_settings_from_dlt_config_toml(duckdb_warehouse: Warehouse, emulator, tm
     loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
     assert_same(loaded, expected, "events per .dlt/config.toml")
     assert "profiles" not in duckdb_warehouse.tables()
+
+
+def test_predictive_analytics_is_opt_in(duckdb_warehouse: Warehouse, emulator) -> None:
+    duckdb_warehouse.sync(objects=("profiles",))
+    attributes = [r[0] for r in duckdb_warehouse.rows("profiles", "attributes")]
+    assert attributes and all("predictive_analytics" not in json.loads(a) for a in attributes)
+    assert all("subscriptions" in json.loads(a) for a in attributes)
+    duckdb_warehouse.sync(objects=("profiles",), predictive_analytics=True, full_refresh=True)
+    truth = emulator.emulator.truth.profiles(additional_fields=("subscriptions", "predictive_analytics"))
+    loaded = loaded_profiles(duckdb_warehouse.rows("profiles", PROFILE_COLUMNS))
+    assert_same(loaded, truth_profiles(truth), "profiles with predictive analytics")
