@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 SOURCE_NAME = "klaviyo"
 ARROW_DESTINATIONS = ("duckdb", "postgres")
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
-DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False, "threads": 1}
+DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False}
 
 
 @dataclass
