@@ -46,6 +46,7 @@ class Task:
     end: datetime
     pacer_keys: tuple[str, ...] = ()
     position: datetime | None = None  # the cursor field of the last row handed out
+    more: bool = False  # its last page linked a next one: only such slices are worth splitting
 
     def remaining(self) -> timedelta:
         return self.end - (self.position or self.start)
@@ -55,34 +56,52 @@ class _Work:
     """Pending and active slices of one fetch, and the split rule; all under one lock."""
 
     def __init__(self, tasks: list[Task]) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
+        self.stopped = False
         self.pending = list(reversed(tasks))
         self.active: list[Task] = []
         self.total = sum((t.end - t.start).total_seconds() for t in tasks) or 1.0
         self.finished = 0.0
 
     def next_task(self) -> Task | None:
+        """A pending slice, else half of a splittable one; waits while active slices may become
+        splittable; None once everything is done (or stopped)."""
         with self.lock:
-            task = self.pending.pop() if self.pending else self._steal()
-            if task is not None:
-                self.active.append(task)
-            return task
+            while not self.stopped:
+                task = self.pending.pop() if self.pending else self._steal()
+                if task is not None:
+                    self.active.append(task)
+                    return task
+                if not self.active:
+                    return None
+                self.lock.wait(PUT_POLL_S)
+            return None
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            self.lock.notify_all()
 
     def _steal(self) -> Task | None:
-        victim = max(self.active, key=Task.remaining, default=None)
+        victim = max((t for t in self.active if t.more), key=Task.remaining, default=None)
         if victim is None or victim.remaining() < MIN_STEAL:
             return None
         low = victim.position or victim.start
         mid = low + (victim.end - low) / 2
         if mid <= low:
             return None
-        thief = replace(victim, start=mid, end=victim.end, position=None)
+        thief = replace(victim, start=mid, end=victim.end, position=None, more=False)
         victim.end = mid
         return thief
 
-    def keep(self, task: Task, data: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    def keep(
+        self, task: Task, data: list[dict[str, Any]], more: bool
+    ) -> tuple[list[dict[str, Any]], bool]:
         """The rows of a page inside the task's (possibly shrunk) slice, and whether it is complete."""
         with self.lock:
+            if more and not task.more:
+                self.lock.notify_all()
+            task.more = more
             cut = _first_at_or_after(data, task.field, task.end)
             kept = data[:cut]
             if kept:
@@ -94,6 +113,7 @@ class _Work:
         with self.lock:
             self.active.remove(task)
             self.finished += (task.end - task.start).total_seconds()
+            self.lock.notify_all()
 
     def fraction(self) -> float:
         with self.lock:
@@ -177,6 +197,7 @@ def fetch_pages(
             return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             stop.set()
+            work.stop()
             _force_put(inbox, _Failed(exc))
 
     count = max(1, workers)
@@ -198,6 +219,7 @@ def fetch_pages(
             yield item
     finally:
         stop.set()
+        work.stop()
         _drain(inbox)
         pool.shutdown(wait=True, cancel_futures=True)
         decoder.shutdown(wait=True, cancel_futures=True)
@@ -219,7 +241,7 @@ def _run_task(
     number = 1
     while url:
         page = client.get_page(url, query, task.pacer_keys or (task.path,), number, decode)
-        kept, past_end = work.keep(task, page.data)
+        kept, past_end = work.keep(task, page.data, page.next_url is not None)
         if kept:
             put(replace(page, data=shape(kept), rows=len(kept)))
         if past_end:
