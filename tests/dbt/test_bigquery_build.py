@@ -15,12 +15,8 @@ from tests.dbt.cross_warehouse.scenario import (
     Batch,
     Snapshot,
     TwoLoadRun,
-    assert_edge_cases,
-    assert_incremental,
-    assert_marts_match,
-    build_failures,
+    TwoLoadRunChecks,
     dbt_build,
-    expected_marts,
     normalise,
     run_two_loads,
 )
@@ -40,7 +36,7 @@ def _client(server: CrucibleServer, project: str):  # noqa: ANN202 - google type
 
 
 @pytest.fixture(scope="module")
-def bigquery_run(crucible_server: CrucibleServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
+def two_load_run(crucible_server: CrucibleServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
     project = f"kws-{uuid.uuid4().hex[:8]}"
     client = _client(crucible_server, project)
     client.create_dataset(f"{project}.klaviyo_raw")
@@ -71,20 +67,5 @@ def bigquery_run(crucible_server: CrucibleServer, tmp_path_factory: pytest.TempP
         client.close()
 
 
-def test_both_builds_run_every_model_and_test(bigquery_run: TwoLoadRun) -> None:
-    for step, result in bigquery_run.builds.items():
-        assert build_failures(result) == [], step
-        assert len([r for r in result.result if r.node.resource_type == "model"]) == 7, step
-
-
-def test_first_build_matches_the_ground_truth_row_by_row(bigquery_run: TwoLoadRun) -> None:
-    assert_marts_match(bigquery_run.snapshots["first"], expected_marts(bigquery_run.initial))
-
-
-def test_utc_value_and_profile_edge_cases(bigquery_run: TwoLoadRun) -> None:
-    assert_edge_cases(bigquery_run)
-
-
-def test_second_load_is_merged_incrementally_without_duplicates(bigquery_run: TwoLoadRun) -> None:
-    assert_marts_match(bigquery_run.snapshots["second"], expected_marts(bigquery_run.data))
-    assert_incremental(bigquery_run)
+class TestBigquery(TwoLoadRunChecks):
+    """The shared two-load checks on BigQuery (crucible)."""

@@ -14,12 +14,8 @@ from tests.dbt.cross_warehouse.scenario import (
     Batch,
     Snapshot,
     TwoLoadRun,
-    assert_edge_cases,
-    assert_incremental,
-    assert_marts_match,
-    build_failures,
+    TwoLoadRunChecks,
     dbt_build,
-    expected_marts,
     normalise,
     run_two_loads,
 )
@@ -40,7 +36,7 @@ def _profile_env(server: FakesnowServer, database: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def snowflake_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
+def two_load_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
     database = f"kws_{uuid.uuid4().hex[:8]}"
     connection = fakesnow_server.connect()
     cursor = connection.cursor()
@@ -70,20 +66,5 @@ def snowflake_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.Temp
         connection.close()
 
 
-def test_both_builds_run_every_model_and_test(snowflake_run: TwoLoadRun) -> None:
-    for step, result in snowflake_run.builds.items():
-        assert build_failures(result) == [], step
-        assert len([r for r in result.result if r.node.resource_type == "model"]) == 7, step
-
-
-def test_first_build_matches_the_ground_truth_row_by_row(snowflake_run: TwoLoadRun) -> None:
-    assert_marts_match(snowflake_run.snapshots["first"], expected_marts(snowflake_run.initial))
-
-
-def test_utc_value_and_profile_edge_cases(snowflake_run: TwoLoadRun) -> None:
-    assert_edge_cases(snowflake_run)
-
-
-def test_second_load_is_merged_incrementally_without_duplicates(snowflake_run: TwoLoadRun) -> None:
-    assert_marts_match(snowflake_run.snapshots["second"], expected_marts(snowflake_run.data))
-    assert_incremental(snowflake_run)
+class TestSnowflake(TwoLoadRunChecks):
+    """The shared two-load checks on Snowflake (fakesnow)."""

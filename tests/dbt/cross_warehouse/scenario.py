@@ -137,3 +137,23 @@ def assert_edge_cases(run: TwoLoadRun) -> None:
     values = [events[i]["value"] for i in ("E000000", "E000001", "E000002", "E000003")]
     assert values == [19.99, 12.5, None, None]
     assert events["E000004"]["profile_id"] is None
+
+
+class TwoLoadRunChecks:
+    """The checks every warehouse's two-load run must pass; a test module subclasses this as
+    `TestXxx` and provides a `two_load_run` fixture."""
+
+    def test_both_builds_run_every_model_and_test(self, two_load_run: TwoLoadRun) -> None:
+        for step, result in two_load_run.builds.items():
+            assert build_failures(result) == [], step
+            assert len([r for r in result.result if r.node.resource_type == "model"]) == 7, step
+
+    def test_first_build_matches_the_ground_truth_row_by_row(self, two_load_run: TwoLoadRun) -> None:
+        assert_marts_match(two_load_run.snapshots["first"], expected_marts(two_load_run.initial))
+
+    def test_utc_value_and_profile_edge_cases(self, two_load_run: TwoLoadRun) -> None:
+        assert_edge_cases(two_load_run)
+
+    def test_second_load_is_merged_incrementally_without_duplicates(self, two_load_run: TwoLoadRun) -> None:
+        assert_marts_match(two_load_run.snapshots["second"], expected_marts(two_load_run.data))
+        assert_incremental(two_load_run)
