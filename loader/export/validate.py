@@ -66,7 +66,8 @@ class _SortedRuns:
         self.runs.append(ordered)
         while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
             newer, older = self.runs.pop(), self.runs.pop()
-            self.runs.append(np.sort(np.concatenate([older, newer])))
+            # two sorted runs: the stable sort (timsort) finds them and merges them in linear time
+            self.runs.append(np.sort(np.concatenate([older, newer]), kind="stable"))
 
 
 class DuplicateTracker:
@@ -74,7 +75,7 @@ class DuplicateTracker:
 
     def __init__(self) -> None:
         self._seen: dict[str, _SortedRuns] = {}
-        self._pending: dict[str, np.ndarray] = {}
+        self._pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._present: dict[str, np.ndarray] = {}
         self._db = duckdb.connect()
 
@@ -100,19 +101,25 @@ class DuplicateTracker:
         mine = hashes[rows]
         ordered = np.sort(mine)
         flagged = _later_occurrences(mine, ordered)
-        seen = self._seen.setdefault(header, _SortedRuns())
-        flagged |= seen.contains(mine)
+        flagged |= self._runs(header).contains(mine)
         repeated = np.zeros(len(values), dtype=bool)
         repeated[rows[flagged]] = True
-        self._pending[header] = hashes
+        self._pending[header] = (hashes, ordered)
         return repeated
 
     def record(self, header: str, accepted: np.ndarray) -> None:
         """Remember the values of the rows finally accepted (distinct and new by construction)."""
-        hashes = self._pending.pop(header)
-        new = np.sort(hashes[accepted & self._present.pop(header)])
+        hashes, ordered = self._pending.pop(header)
+        kept = accepted & self._present.pop(header)
+        # `accepted` is within the candidates: the same count means the same rows, already sorted
+        new = ordered if np.count_nonzero(kept) == ordered.size else np.sort(hashes[kept])
         if new.size:
-            self._seen.setdefault(header, _SortedRuns()).add(new)
+            self._runs(header).add(new)
+
+    def _runs(self, header: str) -> _SortedRuns:
+        if header not in self._seen:  # the 8 MB filter is allocated once per column
+            self._seen[header] = _SortedRuns()
+        return self._seen[header]
 
     def close(self) -> None:
         self._db.close()
