@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,10 +28,11 @@ from loader.export.format import format_column
 from loader.export.problems import ProblemLog
 from loader.export.query import Source, query_batches
 from loader.export.validate import DuplicateTracker, Problem, duplicate_headers, duplicate_rules, row_rules
-from loader.export.writer import PartInfo, PartWriter
+from loader.export.writer import PartInfo, PartWriter, encode_rows
 
 MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
-FORMAT_THREADS = 2
+CHECK_THREADS = 2
+AHEAD = 1  # batches prepared ahead of the one being deduplicated (memory: a few batches)
 
 
 @dataclass
@@ -61,6 +63,7 @@ class _Batch:
     texts: dict[str, pa.Array]
     rejected: np.ndarray
     issues: list[tuple[int, str, str]]
+    encoded: tuple[int, pa.Buffer] = (-1, pa.py_buffer(b""))  # rows and CSV bytes of the accepted rows
 
 
 def export(source: Source, options: ExportOptions) -> ExportResult:
@@ -72,8 +75,10 @@ def export(source: Source, options: ExportOptions) -> ExportResult:
 def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptions) -> ExportResult:
     """The export of already-fetched Arrow batches (the query step is separate for testability).
 
-    Checking batch N+1 overlaps with encoding and writing batch N in a second thread (Arrow and
-    hashlib release the GIL); at most two batches are in memory.
+    A pipeline over the 2 cores (Arrow kernels, numpy sorts, hashlib and file writes release the
+    GIL): while the main thread fetches batch N+2 and checks duplicates of batch N in row order,
+    workers format, check and encode batches N+1 and N+2 and a writer thread writes and hashes
+    batch N-1. At most AHEAD + 3 batches are in memory.
     """
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
@@ -84,28 +89,33 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
     sink: _Sink | None = None
     log = ProblemLog(out / "rejects" / f"{stem}.problems.csv")
     tracker = DuplicateTracker()
-    pending: Future[None] | None = None
+    writes: deque[Future[None]] = deque()
     try:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-export-writer") as pool,
-            ThreadPoolExecutor(max_workers=FORMAT_THREADS, thread_name_prefix="kws-export-format") as workers,
+            ThreadPoolExecutor(max_workers=CHECK_THREADS, thread_name_prefix="kws-export-check") as workers,
         ):
-            base = 0
-            for table in batches:
+
+            def plan_for(table: pa.Table) -> ColumnPlan:
+                nonlocal sink
                 sink = sink or _Sink.open(
                     plan_columns(options.kind, table.column_names, where), out, stem, options, log
                 )
-                batch = _check(sink.plan, table, tracker, workers)
-                if pending is not None:
-                    pending.result()
+                return sink.plan
+
+            base = 0
+            for batch in _checked(batches, plan_for, tracker, workers):
+                assert sink is not None
                 if options.strict and batch.issues:
+                    _drain(writes)
                     sink.fail_strict(batch, base)
-                pending = pool.submit(sink.write, batch, base)
+                writes.append(pool.submit(sink.write, batch, base))
+                if len(writes) > 1:
+                    writes.popleft().result()
                 result.rows += int((~batch.rejected).sum())
                 result.rejected += int(batch.rejected.sum())
-                base += table.num_rows
-            if pending is not None:
-                pending.result()
+                base += batch.rejected.size
+            _drain(writes)
     except BaseException:
         if sink is not None:
             sink.abort()
@@ -114,6 +124,37 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
     finally:
         tracker.close()
     return _finish(result, sink, log, options, where)
+
+
+def _drain(writes: deque[Future[None]]) -> None:
+    while writes:
+        writes.popleft().result()
+
+
+def _checked(
+    batches: Iterable[pa.Table],
+    plan_for: Callable[[pa.Table], ColumnPlan],
+    tracker: DuplicateTracker,
+    workers: ThreadPoolExecutor,
+) -> Iterator[_Batch]:
+    """Checked batches in order: up to AHEAD + 1 are prepared in the workers while the oldest one's
+    duplicates are checked here (duplicates need every earlier row, so this step is sequential)."""
+    queue: deque[tuple[ColumnPlan, Future[_Batch]]] = deque()
+    try:
+        for table in batches:
+            plan = plan_for(table)
+            queue.append((plan, workers.submit(_prepare, plan, table)))
+            if len(queue) > AHEAD:
+                yield _dedupe(*_ready(queue.popleft()), tracker)
+        while queue:
+            yield _dedupe(*_ready(queue.popleft()), tracker)
+    finally:
+        for _, pending in queue:
+            pending.cancel()
+
+
+def _ready(item: tuple[ColumnPlan, Future[_Batch]]) -> tuple[ColumnPlan, _Batch]:
+    return item[0], item[1].result()
 
 
 @dataclass
@@ -133,7 +174,9 @@ class _Sink:
         return cls(plan, writer, rejects, log)
 
     def write(self, batch: _Batch, base: int) -> None:
-        placed = self.writer.write(_accepted(self.plan, batch))
+        accepted = _accepted(self.plan, batch)
+        encoded = batch.encoded if batch.encoded[0] == accepted.num_rows else None  # else: duplicates
+        placed = self.writer.write(accepted, encoded[1] if encoded else None)
         _log_problems(self.log, self.plan, batch, base, placed or [(0, self.writer.current_name)])
         if batch.rejected.any():
             self.rejects.write(_rejected(self.plan, batch, base))
@@ -154,23 +197,33 @@ class _Sink:
         self.rejects.abort()
 
 
-def _check(plan: ColumnPlan, table: pa.Table, tracker: DuplicateTracker, pool: ThreadPoolExecutor) -> _Batch:
-    """Format every column (in parallel: Arrow kernels release the GIL), then apply the row rules."""
+def _prepare(plan: ColumnPlan, table: pa.Table) -> _Batch:
+    """Format every column, apply the row rules and encode the rows that pass them (a worker)."""
     texts: dict[str, pa.Array] = {}
     issues: list[tuple[int, str, str]] = []
-    formatted = pool.map(lambda i: format_column(table.column(i), plan.headers[i]), range(table.num_columns))
-    for header, (text, column_issues) in zip(plan.headers, formatted, strict=True):
+    for i, header in enumerate(plan.headers):
+        text, column_issues = format_column(table.column(i), header)
         texts[header] = text
-        issues += [(i, header, reason) for i, reason in column_issues]
+        issues += [(row, header, reason) for row, reason in column_issues]
     flagged = {(i, header) for i, header, _ in issues}
     issues += [issue for issue in row_rules(plan, texts) if issue[:2] not in flagged]
     rejected = np.zeros(table.num_rows, dtype=bool)
     rejected[[i for i, _, _ in issues]] = True
-    duplicates = duplicate_rules(plan, texts, ~rejected, tracker)
-    rejected[[i for i, _, _ in duplicates]] = True
+    batch = _Batch(texts, rejected, issues)
+    accepted = _accepted(plan, batch)
+    batch.encoded = (accepted.num_rows, encode_rows(accepted))
+    return batch
+
+
+def _dedupe(plan: ColumnPlan, batch: _Batch, tracker: DuplicateTracker) -> _Batch:
+    """Reject rows repeating an identifier of an earlier accepted row (in row order, first wins)."""
+    duplicates = duplicate_rules(plan, batch.texts, ~batch.rejected, tracker)
+    if duplicates:
+        batch.rejected[[i for i, _, _ in duplicates]] = True
+        batch.issues += duplicates
     for header in duplicate_headers(plan):
-        tracker.record(header, ~rejected)
-    return _Batch(texts, rejected, issues + duplicates)
+        tracker.record(header, ~batch.rejected)
+    return batch
 
 
 def _log_problems(

@@ -88,20 +88,23 @@ class PartWriter:
     def _temp(self, name: str) -> Path:
         return self.out_dir / f".{name}.tmp"
 
-    def write(self, table: pa.Table) -> list[tuple[int, str]]:
+    def write(self, table: pa.Table, data: pa.Buffer | None = None) -> list[tuple[int, str]]:
         """Append rows (all-text columns in header order), starting new parts as needed.
 
+        `data` is `encode_rows(table)` when the caller encoded it already (e.g. in another thread).
         Returns (index of the first row, part name) for each part the rows went into.
         """
         placed: list[tuple[int, str]] = []
         if table.num_rows == 0:
             return placed
         used = self.parts[-1].bytes if self._file else len(self.header)
-        data = encode_rows(table)
+        data = data if data is not None else encode_rows(table)
         if used + len(data) <= self.max_bytes:  # the common case: the whole batch fits
-            self._append(table, len(data), data)
+            self._append(table.num_rows, len(data), data)
             return [(0, self.parts[-1].name)]
         sizes = np.cumsum(row_sizes(table))
+        if int(sizes[-1]) != len(data):
+            raise RuntimeError(f"CSV size mismatch: predicted {int(sizes[-1])} bytes, encoded {len(data)}")
         start = 0
         while start < table.num_rows:
             used = self.parts[-1].bytes if self._file else 0
@@ -117,24 +120,22 @@ class PartWriter:
                     )
                 self._close_part()
                 continue
-            self._append(table.slice(start, fit), int(sizes[start + fit - 1] - base))
+            size = int(sizes[start + fit - 1] - base)
+            self._append(fit, size, data.slice(int(base), size))  # rows are cut from the bytes
             placed.append((start, self.parts[-1].name))
             start += fit
             if start < table.num_rows:
                 self._close_part()
         return placed
 
-    def _append(self, rows: pa.Table, expected: int, data: pa.Buffer | None = None) -> None:
+    def _append(self, rows: int, size: int, data: pa.Buffer) -> None:
         if self._file is None:
             self._open_part()
-        data = data if data is not None else encode_rows(rows)
-        if len(data) != expected:
-            raise RuntimeError(f"CSV size mismatch: predicted {expected} bytes, encoded {len(data)}")
-        assert self._file is not None
+        assert self._file is not None and len(data) == size
         self._file.write(data)
         self._hash.update(data)
-        self.parts[-1].rows += rows.num_rows
-        self.parts[-1].bytes += len(data)
+        self.parts[-1].rows += rows
+        self.parts[-1].bytes += size
 
     def _open_part(self) -> None:
         name = self.current_name
