@@ -51,10 +51,13 @@ def normalized_packages(tmp_path: Path) -> list[Path]:
     return list((tmp_path / "dlt" / "pipelines" / "klaviyo_sync" / "load" / "normalized").glob("*"))
 
 
-@pytest.mark.parametrize("kill_at", ["extract-early", "extract-late", "load"])
+@pytest.mark.parametrize(
+    "warehouse,kill_at",
+    [("duckdb", "extract-early"), ("duckdb", "extract-late"), ("duckdb", "load"),
+     ("postgres", "extract-early"), ("postgres", "load")],
+    indirect=["warehouse"],
+)
 def test_kill_9_mid_run_then_rerun_is_exact(warehouse: Warehouse, emulator, tmp_path, kill_at) -> None:
-    if warehouse.name == "postgres" and kill_at == "extract-late":
-        pytest.skip("two kill points are enough on PostgreSQL")
     emu = emulator.emulator
 
     def events_pages() -> int:
