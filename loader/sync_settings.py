@@ -21,6 +21,9 @@ from loader.source.context import parse_duration, parse_history
 CONFIG_SECTION = "sources.klaviyo"
 ENV_API_KEY = "KLAVIYO_API_KEY"
 ENV_BASE_URL = "KLAVIYO_BASE_URL"
+# never read from [sources.klaviyo]: a stored full_refresh would drop the tables on every run;
+# the destination has its own key ([klaviyo_sync] destination, see loader.destination)
+FLAG_ONLY = ("full_refresh", "destination", "pipelines_dir")
 
 
 @dataclass
@@ -51,10 +54,12 @@ class SyncSettings:
             if item.name in ("api_key", "base_url"):
                 continue
             value = overrides.get(item.name)
-            if value is None:
+            if value is None and item.name not in FLAG_ONLY:
                 value = dlt.config.get(f"{CONFIG_SECTION}.{item.name}")
             if value is not None:
                 values[item.name] = _coerce(item.name, value, item.default)
+        if "objects" in values:
+            values["objects"] = tuple(o.lower() for o in values["objects"])
         values["base_url"] = _base_url(overrides.get("base_url"))
         values["api_key"] = overrides.get("api_key") or _api_key()
         resolved = cls(**values)
