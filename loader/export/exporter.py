@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -27,7 +28,15 @@ from loader.export.columns import ColumnPlan, plan_columns
 from loader.export.format import format_column
 from loader.export.problems import ProblemLog
 from loader.export.query import Source, query_batches
-from loader.export.validate import DuplicateTracker, Problem, duplicate_headers, duplicate_rules, row_rules
+from loader.export.validate import (
+    BatchKeys,
+    DuplicateTracker,
+    Problem,
+    batch_keys,
+    duplicate_headers,
+    duplicate_rules,
+    row_rules,
+)
 from loader.export.writer import PartInfo, PartWriter, encode_rows
 
 MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
@@ -63,6 +72,7 @@ class _Batch:
     texts: dict[str, pa.Array]
     rejected: np.ndarray
     issues: list[tuple[int, str, str]]
+    keys: dict[str, BatchKeys]
     encoded: tuple[int, pa.Buffer] = (-1, pa.py_buffer(b""))  # rows and CSV bytes of the accepted rows
 
 
@@ -143,7 +153,7 @@ def _checked(
     try:
         for table in batches:
             plan = plan_for(table)
-            queue.append((plan, workers.submit(_prepare, plan, table)))
+            queue.append((plan, workers.submit(_prepare, plan, table, tracker.db)))
             if len(queue) > AHEAD:
                 yield _dedupe(*_ready(queue.popleft()), tracker)
         while queue:
@@ -197,7 +207,7 @@ class _Sink:
         self.rejects.abort()
 
 
-def _prepare(plan: ColumnPlan, table: pa.Table) -> _Batch:
+def _prepare(plan: ColumnPlan, table: pa.Table, db: duckdb.DuckDBPyConnection) -> _Batch:
     """Format every column, apply the row rules and encode the rows that pass them (a worker)."""
     texts: dict[str, pa.Array] = {}
     issues: list[tuple[int, str, str]] = []
@@ -209,7 +219,8 @@ def _prepare(plan: ColumnPlan, table: pa.Table) -> _Batch:
     issues += [issue for issue in row_rules(plan, texts) if issue[:2] not in flagged]
     rejected = np.zeros(table.num_rows, dtype=bool)
     rejected[[i for i, _, _ in issues]] = True
-    batch = _Batch(texts, rejected, issues)
+    keys = batch_keys({header: texts[header] for header in duplicate_headers(plan)}, ~rejected, db)
+    batch = _Batch(texts, rejected, issues, keys)
     accepted = _accepted(plan, batch)
     batch.encoded = (accepted.num_rows, encode_rows(accepted))
     return batch
@@ -217,12 +228,13 @@ def _prepare(plan: ColumnPlan, table: pa.Table) -> _Batch:
 
 def _dedupe(plan: ColumnPlan, batch: _Batch, tracker: DuplicateTracker) -> _Batch:
     """Reject rows repeating an identifier of an earlier accepted row (in row order, first wins)."""
-    duplicates = duplicate_rules(plan, batch.texts, ~batch.rejected, tracker)
+    duplicates = duplicate_rules(batch.keys, tracker)
     if duplicates:
         batch.rejected[[i for i, _, _ in duplicates]] = True
         batch.issues += duplicates
-    for header in duplicate_headers(plan):
-        tracker.record(header, ~batch.rejected)
+    for header, keys in batch.keys.items():
+        tracker.record(header, keys, ~batch.rejected)
+    batch.keys = {}  # not needed any more: the batch waits for the writer without them
     return batch
 
 

@@ -70,49 +70,67 @@ class _SortedRuns:
             self.runs.append(np.sort(np.concatenate([older, newer]), kind="stable"))
 
 
-class DuplicateTracker:
-    """Remembers identifiers of accepted rows across batches and flags later repeats."""
+@dataclass
+class BatchKeys:
+    """One identifier column of one batch, ready for the sequential duplicate check: the hashes,
+    which rows hold a value, the candidate rows' hashes (and sorted), and repeats within the batch.
+    Computed independently per batch (in a worker); only `DuplicateTracker` needs row order."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, _SortedRuns] = {}
-        self._pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._present: dict[str, np.ndarray] = {}
-        self._db = duckdb.connect()
+    hashes: np.ndarray
+    present: np.ndarray
+    rows: np.ndarray
+    mine: np.ndarray
+    ordered: np.ndarray
+    later: np.ndarray
 
-    def hashes(self, columns: dict[str, pa.Array]) -> dict[str, np.ndarray]:
-        """64-bit hashes of each column's values, all columns in one DuckDB pass."""
-        if not columns:
-            return {}
-        names = {f"c{i}": header for i, header in enumerate(columns)}
-        relation = self._db.from_arrow(pa.table(dict(zip(names, columns.values(), strict=True))))
-        result = relation.select(", ".join(f"hash({name}) AS {name}" for name in names)).fetchnumpy()
-        return {header: np.asarray(result[name], dtype=np.uint64) for name, header in names.items()}
 
-    def repeats(
-        self, header: str, values: pa.Array, hashes: np.ndarray, candidates: np.ndarray
-    ) -> np.ndarray:
-        """Mask of `candidates` rows whose non-empty value was seen before or earlier in the batch.
-
-        Call `record(header, accepted)` once the batch's rows are final.
-        """
-        present = _non_empty(values)
-        self._present[header] = present
+def batch_keys(
+    columns: dict[str, pa.Array], candidates: np.ndarray, db: duckdb.DuckDBPyConnection
+) -> dict[str, BatchKeys]:
+    """Keys of each column for the rows in `candidates` (the rows that passed the row rules)."""
+    keys: dict[str, BatchKeys] = {}
+    for header, hashes in _hashes(columns, db).items():
+        present = _non_empty(columns[header])
         rows = np.flatnonzero(candidates & present)
         mine = hashes[rows]
         ordered = np.sort(mine)
-        flagged = _later_occurrences(mine, ordered)
-        flagged |= self._runs(header).contains(mine)
-        repeated = np.zeros(len(values), dtype=bool)
-        repeated[rows[flagged]] = True
-        self._pending[header] = (hashes, ordered)
+        keys[header] = BatchKeys(hashes, present, rows, mine, ordered, _later_occurrences(mine, ordered))
+    return keys
+
+
+def _hashes(columns: dict[str, pa.Array], db: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """64-bit hashes of each column's values, all columns in one DuckDB pass."""
+    if not columns:
+        return {}
+    names = {f"c{i}": header for i, header in enumerate(columns)}
+    with db.cursor() as cursor:  # a cursor per call: batches are hashed in several threads
+        relation = cursor.from_arrow(pa.table(dict(zip(names, columns.values(), strict=True))))
+        result = relation.select(", ".join(f"hash({name}) AS {name}" for name in names)).fetchnumpy()
+    return {header: np.asarray(result[name], dtype=np.uint64) for name, header in names.items()}
+
+
+class DuplicateTracker:
+    """Remembers identifiers of accepted rows across batches and flags later repeats.
+
+    Batches must be passed in row order: `repeats` then, once the batch's rows are final, `record`.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, _SortedRuns] = {}
+        self.db = duckdb.connect()  # for `batch_keys` (in-memory; thread-safe through cursors)
+
+    def repeats(self, header: str, keys: BatchKeys) -> np.ndarray:
+        """Mask of candidate rows whose non-empty value was seen before or earlier in the batch."""
+        flagged = keys.later | self._runs(header).contains(keys.mine)
+        repeated = np.zeros(keys.hashes.size, dtype=bool)
+        repeated[keys.rows[flagged]] = True
         return repeated
 
-    def record(self, header: str, accepted: np.ndarray) -> None:
+    def record(self, header: str, keys: BatchKeys, accepted: np.ndarray) -> None:
         """Remember the values of the rows finally accepted (distinct and new by construction)."""
-        hashes, ordered = self._pending.pop(header)
-        kept = accepted & self._present.pop(header)
+        kept = accepted & keys.present
         # `accepted` is within the candidates: the same count means the same rows, already sorted
-        new = ordered if np.count_nonzero(kept) == ordered.size else np.sort(hashes[kept])
+        new = keys.ordered if np.count_nonzero(kept) == keys.ordered.size else np.sort(keys.hashes[kept])
         if new.size:
             self._runs(header).add(new)
 
@@ -122,7 +140,7 @@ class DuplicateTracker:
         return self._seen[header]
 
     def close(self) -> None:
-        self._db.close()
+        self.db.close()
 
 
 def _later_occurrences(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
@@ -194,15 +212,11 @@ def duplicate_headers(plan: ColumnPlan) -> tuple[str, ...]:
     return plan.identifiers if plan.kind == "profiles" else (col.UNIQUE_ID,)
 
 
-def duplicate_rules(
-    plan: ColumnPlan, texts: dict[str, pa.Array], accepted: np.ndarray, tracker: DuplicateTracker
-) -> list[tuple[int, str, str]]:
+def duplicate_rules(keys: dict[str, BatchKeys], tracker: DuplicateTracker) -> list[tuple[int, str, str]]:
     """Rows repeating a value of an earlier accepted row; call `tracker.record` once rows are final."""
     found: list[tuple[int, str, str]] = []
     reason = "duplicate identifier: Klaviyo keeps only the first row with this value"
-    headers = duplicate_headers(plan)
-    hashes = tracker.hashes({header: texts[header] for header in headers})
-    for header in headers:
-        repeated = tracker.repeats(header, texts[header], hashes[header], accepted)
+    for header, column in keys.items():
+        repeated = tracker.repeats(header, column)
         found += [(i, header, reason) for i in np.flatnonzero(repeated).tolist()]
     return found

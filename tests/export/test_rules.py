@@ -177,20 +177,20 @@ def test_duplicate_tracker_keeps_first_of_each_value_within_and_across_batches()
     import numpy as np
     import pyarrow as pa
 
-    from loader.export.validate import DuplicateTracker
+    from loader.export.validate import DuplicateTracker, batch_keys
 
     tracker = DuplicateTracker()
     seen: set[str] = set()
     for batch in (["b", "a", "b", "", "c", "a", "b"], ["c", "d", "d", "e", "a"], ["f", None, "e", "g"]):
         values = pa.array(batch, pa.string())
-        hashes = tracker.hashes({"Email": values})["Email"]
         everyone = np.ones(len(batch), dtype=bool)
-        repeated = tracker.repeats("Email", values, hashes, everyone)
+        keys = batch_keys({"Email": values}, everyone, tracker.db)["Email"]
+        repeated = tracker.repeats("Email", keys)
         expected = []
         for value in batch:
             expected.append(bool(value) and value in seen)
             if value:
                 seen.add(value)
         assert repeated.tolist() == expected, batch
-        tracker.record("Email", ~repeated)
+        tracker.record("Email", keys, ~repeated)
     tracker.close()
