@@ -60,7 +60,10 @@ def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
     if pa.types.is_boolean(kind):
         return pc.if_else(arr, "true", "false"), []
     if pa.types.is_floating(kind):
-        return pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), pc.cast(arr, pa.string())), []
+        nan = pc.is_nan(arr)
+        if not pc.any(nan).as_py():  # the common case: no copy of the text to drop NaNs
+            return pc.cast(arr, pa.string()), []
+        return pc.if_else(nan, pa.scalar(None, pa.string()), pc.cast(arr, pa.string())), []
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
         return pc.cast(arr, pa.string()), []
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):

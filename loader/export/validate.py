@@ -41,18 +41,24 @@ class Problem:
 
 
 class _SortedRuns:
-    """A set of uint64 kept as a few sorted runs of geometrically growing size (merged like a
-    binary counter), so adding a batch costs amortised O(batch * log(runs)) instead of O(total)."""
+    """A set of uint64 kept as a few sorted runs (at most MAX_RUNS, merged like a binary counter
+    once there are more), behind a presence filter indexed by the values' top bits: sorted lookups
+    and inserts walk both the filter and the runs in order, which keeps them cache friendly."""
 
     FILTER_BITS = 23  # an 8 MB presence filter: most lookups (misses) skip the binary searches
+    MAX_RUNS = 8
 
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
         self.filter = np.zeros(1 << self.FILTER_BITS, dtype=bool)
 
+    def _slots(self, values: np.ndarray) -> np.ndarray:
+        return values >> np.uint64(64 - self.FILTER_BITS)
+
     def contains(self, ordered: np.ndarray) -> np.ndarray:
+        """Mask of the (sorted) values already in the set."""
         found = np.zeros(ordered.size, dtype=bool)
-        maybe = np.flatnonzero(self.filter[ordered & np.uint64((1 << self.FILTER_BITS) - 1)])
+        maybe = np.flatnonzero(self.filter[self._slots(ordered)])
         if maybe.size == 0:
             return found
         candidates = ordered[maybe]
@@ -62,8 +68,11 @@ class _SortedRuns:
         return found
 
     def add(self, ordered: np.ndarray) -> None:
-        self.filter[ordered & np.uint64((1 << self.FILTER_BITS) - 1)] = True
+        """Add sorted values, none of them in the set yet."""
+        self.filter[self._slots(ordered)] = True
         self.runs.append(ordered)
+        if len(self.runs) <= self.MAX_RUNS:
+            return
         while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
             newer, older = self.runs.pop(), self.runs.pop()
             # two sorted runs: the stable sort (timsort) finds them and merges them in linear time
@@ -121,7 +130,10 @@ class DuplicateTracker:
 
     def repeats(self, header: str, keys: BatchKeys) -> np.ndarray:
         """Mask of candidate rows whose non-empty value was seen before or earlier in the batch."""
-        flagged = keys.later | self._runs(header).contains(keys.mine)
+        flagged = keys.later
+        seen = self._runs(header).contains(keys.ordered)  # sorted lookups: cache friendly
+        if seen.any():  # rare: map the values found back to their rows
+            flagged = flagged | np.isin(keys.mine, keys.ordered[seen])
         repeated = np.zeros(keys.hashes.size, dtype=bool)
         repeated[keys.rows[flagged]] = True
         return repeated
