@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from loader.export import columns as col
 from loader.export.columns import ColumnPlan
+from loader.export.format import is_e164
 
 MAX_FIELD_BYTES = 100 * 1024
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
@@ -190,7 +191,7 @@ def row_rules(plan: ColumnPlan, texts: dict[str, pa.Array]) -> list[tuple[int, s
         bad = _and_present(bad, texts[col.EMAIL])
         found += [(i, col.EMAIL, "malformed email address") for i in _rows(bad)]
     if col.PHONE in texts:
-        bad = pc.invert(pc.match_substring_regex(texts[col.PHONE], E164_PATTERN))
+        bad = pc.invert(is_e164(texts[col.PHONE]))  # E164_PATTERN
         reason = "phone number not in E.164 (+ country code, digits only, e.g. +14155550123)"
         found += [(i, col.PHONE, reason) for i in _rows(_and_present(bad, texts[col.PHONE]))]
     for header, values in texts.items():

@@ -51,8 +51,17 @@ def row_sizes(table: pa.Table) -> np.ndarray:
     sizes = np.full(table.num_rows, table.num_columns, dtype=np.int64)  # commas + newline
     for column in table.columns:
         values = column.combine_chunks()
-        length = pc.add(pc.add(pc.binary_length(values), 2), pc.count_substring(values, '"'))
-        sizes += np.asarray(pc.fill_null(length, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if values.null_count or not pa.types.is_string(values.type):
+            length = pc.add(pc.add(pc.binary_length(values), 2), pc.count_substring(values, '"'))
+            sizes += np.asarray(pc.fill_null(length, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+            continue
+        # no nulls: lengths straight from the offsets; quotes counted only if the text has any
+        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
+        sizes += np.diff(offsets) + 2
+        data = values.buffers()[2]
+        text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data else None
+        if text is not None and (text == ord('"')).any():
+            sizes += np.asarray(pc.count_substring(values, '"').to_numpy(), dtype=np.int64)
     return sizes
 
 
