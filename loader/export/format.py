@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -85,7 +86,24 @@ def _utc_text(arr: pa.Array) -> pa.Array:
         arr = pc.floor_temporal(arr, unit="second")
     seconds = pc.cast(arr, pa.timestamp("s", arr.type.tz), safe=False)
     text = pc.cast(seconds.view(pa.timestamp("s")), pa.string())
-    return pc.binary_join_element_wise(text, "+00:00", "")
+    return _append_fixed(text, 19, b"+00:00") or pc.binary_join_element_wise(text, "+00:00", "")
+
+
+def _append_fixed(text: pa.Array, width: int, suffix: bytes) -> pa.Array | None:
+    """`text` + `suffix` when every value is non-null and `width` bytes long (years 1000-9999),
+    built as one byte matrix (several times faster than joining value by value); else None."""
+    count = len(text)
+    if count == 0 or text.null_count:
+        return None
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset :][: count + 1]
+    if int(offsets[-1] - offsets[0]) != width * count or not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(count, width)
+    out = np.empty((count, width + len(suffix)), dtype=np.uint8)
+    out[:, :width] = data
+    out[:, width:] = np.frombuffer(suffix, dtype=np.uint8)
+    starts = np.arange(0, out.size + 1, out.shape[1], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(starts), pa.py_buffer(out)])
 
 
 def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, Issues]:
