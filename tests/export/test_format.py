@@ -97,3 +97,33 @@ def test_timestamps_truncate_to_the_second_before_and_after_1970(run_export: Run
         "1960-01-02 03:04:05+00:00",
         "2024-01-01 01:01:01+00:00",
     ]
+
+
+def test_e164_check_agrees_with_the_regular_expression() -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from loader.export.format import is_e164
+    from loader.export.validate import E164_PATTERN
+
+    values = [None, "", "+", "+1", "+12", "+0123", "+123456789012345", "+1234567890123456", "+12\n", "\n+12"]
+    values += ["+١٢٣", "+12 ", "++12", "+1-415", "14155550123", "+1415555012a", "+é12", "+14155550123"]
+    text = pa.array(values, pa.string())
+    for sample in (text, text.slice(3)):  # a sliced array (non-zero offset) too
+        expected = pc.match_substring_regex(sample, E164_PATTERN).to_pylist()
+        assert is_e164(sample).to_pylist() == expected
+    assert is_e164(text).to_pylist()[-1] is True
+
+
+def test_timestamp_text_for_four_digit_years_and_others(run_export: Run) -> None:
+    query = """SELECT * FROM (VALUES ('a@x.io', TIMESTAMPTZ '9999-12-31 23:59:59+00'),
+               ('b@x.io', TIMESTAMPTZ '0999-05-05 01:02:03+00'), ('c@x.io', NULL),
+               ('d@x.io', TIMESTAMPTZ '2024-06-01 12:30:00.5+02:00')) t(email, seen_at)"""
+    assert [row["seen_at"] for row in exported_rows(run_export(query))] == [
+        "9999-12-31 23:59:59+00:00",
+        "0999-05-05 01:02:03+00:00",
+        "",
+        "2024-06-01 10:30:00+00:00",
+    ]
+    fixed = "SELECT 'a@x.io' AS email, TIMESTAMPTZ '2024-06-01 12:30:00+02:00' AS seen_at"
+    assert [row["seen_at"] for row in exported_rows(run_export(fixed))] == ["2024-06-01 10:30:00+00:00"]
