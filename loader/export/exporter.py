@@ -13,35 +13,25 @@ import json
 import os
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from loader.errors import SyncError
+from loader.export.batches import Batch, accepted_rows, checked_batches
 from loader.export.columns import ColumnPlan, plan_columns
-from loader.export.format import format_column
 from loader.export.problems import ProblemLog
 from loader.export.query import Source, query_batches
-from loader.export.validate import (
-    BatchKeys,
-    DuplicateTracker,
-    Problem,
-    batch_keys,
-    duplicate_headers,
-    duplicate_rules,
-    row_rules,
-)
-from loader.export.writer import PartInfo, PartWriter, encode_rows
+from loader.export.validate import DuplicateTracker, Problem
+from loader.export.writer import PartInfo, PartWriter
 
 MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
 CHECK_THREADS = 2
-AHEAD = 1  # batches prepared ahead of the one being deduplicated (memory: a few batches)
 
 
 @dataclass
@@ -65,15 +55,6 @@ class ExportResult:
     rejects_file: Path | None = None
     problems_file: Path | None = None
     sample: list[Problem] = field(default_factory=list)
-
-
-@dataclass
-class _Batch:
-    texts: dict[str, pa.Array]
-    rejected: np.ndarray
-    issues: list[tuple[int, str, str]]
-    keys: dict[str, BatchKeys]
-    encoded: tuple[int, pa.Buffer] = (-1, pa.py_buffer(b""))  # rows and CSV bytes of the accepted rows
 
 
 def export(source: Source, options: ExportOptions) -> ExportResult:
@@ -114,7 +95,7 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
                 return sink.plan
 
             base = 0
-            for batch in _checked(batches, plan_for, tracker, workers):
+            for batch in checked_batches(batches, plan_for, tracker, workers):
                 assert sink is not None
                 if options.strict and batch.issues:
                     _drain(writes)
@@ -141,32 +122,6 @@ def _drain(writes: deque[Future[None]]) -> None:
         writes.popleft().result()
 
 
-def _checked(
-    batches: Iterable[pa.Table],
-    plan_for: Callable[[pa.Table], ColumnPlan],
-    tracker: DuplicateTracker,
-    workers: ThreadPoolExecutor,
-) -> Iterator[_Batch]:
-    """Checked batches in order: up to AHEAD + 1 are prepared in the workers while the oldest one's
-    duplicates are checked here (duplicates need every earlier row, so this step is sequential)."""
-    queue: deque[tuple[ColumnPlan, Future[_Batch]]] = deque()
-    try:
-        for table in batches:
-            plan = plan_for(table)
-            queue.append((plan, workers.submit(_prepare, plan, table, tracker.db)))
-            if len(queue) > AHEAD:
-                yield _dedupe(*_ready(queue.popleft()), tracker)
-        while queue:
-            yield _dedupe(*_ready(queue.popleft()), tracker)
-    finally:
-        for _, pending in queue:
-            pending.cancel()
-
-
-def _ready(item: tuple[ColumnPlan, Future[_Batch]]) -> tuple[ColumnPlan, _Batch]:
-    return item[0], item[1].result()
-
-
 @dataclass
 class _Sink:
     """Where checked batches go: the CSV parts, the rejects file and the problems report."""
@@ -183,15 +138,15 @@ class _Sink:
         rejects = PartWriter(out / "rejects", f"{stem}.rejects", reject_headers, sys.maxsize)
         return cls(plan, writer, rejects, log)
 
-    def write(self, batch: _Batch, base: int) -> None:
-        accepted = _accepted(self.plan, batch)
+    def write(self, batch: Batch, base: int) -> None:
+        accepted = accepted_rows(self.plan, batch)
         encoded = batch.encoded if batch.encoded[0] == accepted.num_rows else None  # else: duplicates
         placed = self.writer.write(accepted, encoded[1] if encoded else None)
         _log_problems(self.log, self.plan, batch, base, placed or [(0, self.writer.current_name)])
         if batch.rejected.any():
             self.rejects.write(_rejected(self.plan, batch, base))
 
-    def fail_strict(self, batch: _Batch, base: int) -> None:
+    def fail_strict(self, batch: Batch, base: int) -> None:
         _log_problems(self.log, self.plan, batch, base, [(0, self.writer.current_name)])
         self.abort()
         path = self.log.finish()
@@ -207,39 +162,8 @@ class _Sink:
         self.rejects.abort()
 
 
-def _prepare(plan: ColumnPlan, table: pa.Table, db: duckdb.DuckDBPyConnection) -> _Batch:
-    """Format every column, apply the row rules and encode the rows that pass them (a worker)."""
-    texts: dict[str, pa.Array] = {}
-    issues: list[tuple[int, str, str]] = []
-    for i, header in enumerate(plan.headers):
-        text, column_issues = format_column(table.column(i), header)
-        texts[header] = text
-        issues += [(row, header, reason) for row, reason in column_issues]
-    flagged = {(i, header) for i, header, _ in issues}
-    issues += [issue for issue in row_rules(plan, texts) if issue[:2] not in flagged]
-    rejected = np.zeros(table.num_rows, dtype=bool)
-    rejected[[i for i, _, _ in issues]] = True
-    keys = batch_keys({header: texts[header] for header in duplicate_headers(plan)}, ~rejected, db)
-    batch = _Batch(texts, rejected, issues, keys)
-    accepted = _accepted(plan, batch)
-    batch.encoded = (accepted.num_rows, encode_rows(accepted))
-    return batch
-
-
-def _dedupe(plan: ColumnPlan, batch: _Batch, tracker: DuplicateTracker) -> _Batch:
-    """Reject rows repeating an identifier of an earlier accepted row (in row order, first wins)."""
-    duplicates = duplicate_rules(batch.keys, tracker)
-    if duplicates:
-        batch.rejected[[i for i, _, _ in duplicates]] = True
-        batch.issues += duplicates
-    for header, keys in batch.keys.items():
-        tracker.record(header, keys, ~batch.rejected)
-    batch.keys = {}  # not needed any more: the batch waits for the writer without them
-    return batch
-
-
 def _log_problems(
-    log: ProblemLog, plan: ColumnPlan, batch: _Batch, base: int, placed: list[tuple[int, str]]
+    log: ProblemLog, plan: ColumnPlan, batch: Batch, base: int, placed: list[tuple[int, str]]
 ) -> None:
     """Each problem names the part its row would have gone into (rows are numbered in the result)."""
     accepted_before = np.cumsum(~batch.rejected) - (~batch.rejected)
@@ -253,12 +177,7 @@ def _log_problems(
         log.add(Problem(part or "(not written)", base + i + 1, plan.label(header), reason))
 
 
-def _accepted(plan: ColumnPlan, batch: _Batch) -> pa.Table:
-    table = pa.table([batch.texts[h] for h in plan.headers], names=list(plan.headers))
-    return table.filter(pa.array(~batch.rejected)) if batch.rejected.any() else table
-
-
-def _rejected(plan: ColumnPlan, batch: _Batch, base: int) -> pa.Table:
+def _rejected(plan: ColumnPlan, batch: Batch, base: int) -> pa.Table:
     rows = np.flatnonzero(batch.rejected)
     reasons: dict[int, list[str]] = {}
     for i, header, reason in sorted(batch.issues):
