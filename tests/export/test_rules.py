@@ -168,6 +168,17 @@ def test_strict_fails_and_writes_no_final_file(run_export: Run, tmp_path: Path) 
     assert len(problems) == 1 and "malformed email" in problems[0].read_text()
 
 
+def test_strict_fails_in_a_later_batch_after_earlier_ones_written(run_export: Run, tmp_path: Path) -> None:
+    rows = ", ".join(f"({n}, 'u{n}@x.io')" for n in range(1, 12))
+    query = f"SELECT * FROM (VALUES {rows}, (12, 'broken'), (13, 'v@x.io')) t(n, email) ORDER BY n"
+    with pytest.raises(SyncError) as raised:
+        run_export(query, strict=True, batch_rows=2)  # batches 1-5 are clean and already written
+    assert "row 12, column Email (email)" in str(raised.value)
+    out = tmp_path / "out"
+    assert not list(out.glob("*.csv")) and not list(out.glob("*.manifest.json"))
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_strict_passes_on_clean_data(run_export: Run, duck: DuckWarehouse) -> None:
     result = run_export("SELECT 'a@x.io' AS email UNION ALL SELECT 'b@x.io'", strict=True)
     assert result.rows == 2 and result.rejected == 0 and result.problems_file is None
