@@ -5,7 +5,8 @@
 2. Upload MB/s of our paramiko upload (temp name, size check, rename) divided by OpenSSH
    `sftp -b` for the same 500 MB file over loopback, both to a real sshd on 127.0.0.1. Target >= 0.8.
 
-Medians of `--repeat` runs. Usage: `.venv/bin/python bench/export_upload.py [--rows N] [--mb N]`.
+Medians of `--repeat` runs (the export after `--warmup` untimed runs of each side).
+Usage: `.venv/bin/python bench/export_upload.py [--rows N] [--mb N] [--skip-upload]`.
 """
 
 from __future__ import annotations
@@ -43,8 +44,17 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _median_seconds(run: Callable[[], None], repeat: int, reset: Callable[[], None] | None = None) -> float:
-    """Median wall time; the median CPU time (this process, all threads) is kept in CPU_SECONDS."""
+def _median_seconds(
+    run: Callable[[], None], repeat: int, reset: Callable[[], None] | None = None, warmup: int = 0
+) -> float:
+    """Median wall time; the median CPU time (this process, all threads) is kept in CPU_SECONDS.
+
+    `warmup` untimed runs first (first-call costs: lazy imports, caches, the file in the page cache).
+    """
+    for _ in range(warmup):
+        if reset:
+            reset()
+        run()
     times, cpu = [], []
     for _ in range(repeat):
         if reset:
@@ -73,7 +83,7 @@ def _make_table(db: Path, rows: int) -> None:
         )
 
 
-def bench_export(work: Path, rows: int, repeat: int) -> float:
+def bench_export(work: Path, rows: int, repeat: int, warmup: int = 1) -> float:
     db = work / "bench.duckdb"
     _make_table(db, rows)
     os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(db)
@@ -89,8 +99,8 @@ def bench_export(work: Path, rows: int, repeat: int) -> float:
         result = export(Source(query=QUERY), ExportOptions("profiles", out))
         assert result.rows == rows, result.rows
 
-    copy_s = _median_seconds(duck_copy, repeat)
-    ours_s = _median_seconds(ours, repeat, reset=lambda: shutil.rmtree(out, ignore_errors=True))
+    copy_s = _median_seconds(duck_copy, repeat, warmup=warmup)
+    ours_s = _median_seconds(ours, repeat, lambda: shutil.rmtree(out, ignore_errors=True), warmup)
     copy_cpu, ours_cpu = (
         CPU_SECONDS["bench_export.<locals>.duck_copy"],
         CPU_SECONDS["bench_export.<locals>.ours"],
@@ -164,11 +174,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--mb", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed export runs of each side first")
     parser.add_argument("--skip-upload", action="store_true", help="only the export part (while iterating)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kws-bench-export-"))
     try:
-        export_ratio = bench_export(work, args.rows, args.repeat)
+        export_ratio = bench_export(work, args.rows, args.repeat, args.warmup)
         upload_ratio = None if args.skip_upload else bench_upload(work, args.mb, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
