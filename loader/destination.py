@@ -16,6 +16,7 @@ PIPELINE_NAME = "klaviyo_sync"
 DATASET_NAME = "klaviyo_raw"
 DESTINATIONS = ("duckdb", "postgres", "snowflake", "bigquery", "redshift", "synapse", "filesystem")
 DESTINATION_CONFIG_KEY = "klaviyo_sync.destination"
+PIPELINES_DIR_CONFIG_KEY = "klaviyo_sync.pipelines_dir"
 
 
 def resolve_destination(destination: str | None = None) -> str:
@@ -28,6 +29,12 @@ def resolve_destination(destination: str | None = None) -> str:
             f"use one of: {', '.join(DESTINATIONS)}",
         )
     return name
+
+
+def resolve_pipelines_dir(pipelines_dir: str | None = None) -> str | None:
+    """Where dlt keeps the pipeline's state: the argument, else `[klaviyo_sync] pipelines_dir`, else
+    dlt's default (`~/.dlt/pipelines`, or under `DLT_DATA_DIR`)."""
+    return pipelines_dir or dlt.config.get(PIPELINES_DIR_CONFIG_KEY, str)
 
 
 def make_pipeline(

@@ -14,6 +14,7 @@ from typing import Any
 
 import dlt
 
+from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.source import settings as api
 from loader.source.context import parse_duration, parse_history
@@ -22,7 +23,7 @@ CONFIG_SECTION = "sources.klaviyo"
 ENV_API_KEY = "KLAVIYO_API_KEY"
 ENV_BASE_URL = "KLAVIYO_BASE_URL"
 # never read from [sources.klaviyo]: a stored full_refresh would drop the tables on every run;
-# the destination has its own key ([klaviyo_sync] destination, see loader.destination)
+# the destination and pipelines_dir have their own keys in [klaviyo_sync] (see loader.destination)
 FLAG_ONLY = ("full_refresh", "destination", "pipelines_dir")
 
 
@@ -60,6 +61,7 @@ class SyncSettings:
                 values[item.name] = _coerce(item.name, value, item.default)
         if "objects" in values:
             values["objects"] = tuple(o.lower() for o in values["objects"])
+        values["pipelines_dir"] = resolve_pipelines_dir(overrides.get("pipelines_dir"))
         values["base_url"] = _base_url(overrides.get("base_url"))
         values["api_key"] = overrides.get("api_key") or _api_key()
         resolved = cls(**values)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from loader.cli.app import main
-from loader.destination import DESTINATIONS
+from loader.destination import DESTINATIONS, resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.ledger.statuses import CONTROLLED_OBJECTS
 
@@ -24,12 +24,9 @@ _destination = click.option(
 
 def _store(destination: str | None) -> Any:
     """The ledger of the configured destination, with the same pipelines_dir as `run`."""
-    import dlt
-
     from loader.ledger.store import LedgerStore
-    from loader.sync_settings import CONFIG_SECTION
 
-    return LedgerStore.open(destination, dlt.config.get(f"{CONFIG_SECTION}.pipelines_dir", str))
+    return LedgerStore.open(destination, resolve_pipelines_dir())
 
 
 def _duration(text: str, option: str) -> timedelta:

@@ -56,7 +56,7 @@ class Ops:
         """Environment for `klaviyo-sync` subprocesses of this configuration."""
         return {
             **os.environ,
-            "SOURCES__KLAVIYO__PIPELINES_DIR": self.pipelines_dir,
+            "KLAVIYO_SYNC__PIPELINES_DIR": self.pipelines_dir,
             "KLAVIYO_SYNC__DESTINATION": self.destination,
             "KLAVIYO_SYNC__RETRY__ATTEMPTS": "2",
             "KLAVIYO_SYNC__RETRY__BACKOFF_SECONDS": "0.2",

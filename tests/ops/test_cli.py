@@ -26,7 +26,7 @@ CONNECTION_KEYS = {"destination", "dataset", "status", "errors_24h", "last_sync_
 
 @pytest.fixture
 def cli(ops: Ops, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOURCES__KLAVIYO__PIPELINES_DIR", ops.pipelines_dir)
+    monkeypatch.setenv("KLAVIYO_SYNC__PIPELINES_DIR", ops.pipelines_dir)
     monkeypatch.setenv("COLUMNS", "200")
 
     def invoke(*args: str) -> Result:

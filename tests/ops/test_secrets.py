@@ -43,7 +43,7 @@ def test_secrets_quoted_by_errors_are_removed_everywhere(ops: Ops, monkeypatch: 
     assert "leaky" in text and "expired" in text  # the error is there ...
     assert key not in text and PASSWORD not in text  # ... without the secrets
 
-    monkeypatch.setenv("SOURCES__KLAVIYO__PIPELINES_DIR", ops.pipelines_dir)
+    monkeypatch.setenv("KLAVIYO_SYNC__PIPELINES_DIR", ops.pipelines_dir)
     for args in (["status"], ["status", "--json"], ["errors"], ["errors", "--json"]):
         output = CliRunner().invoke(main, args, catch_exceptions=False).output
         assert "expired" in output or "leaky" in output
