@@ -1,10 +1,11 @@
 """Query -> normalised, validated rows -> size-limited CSV parts + rejects + manifest.
 
-Batches stream through: format every column (`format`), apply the row rules (`validate`), write the
-accepted rows (`writer`), and log every problem with file, row, column and reason. Rejected rows go
-to `rejects/<stem>.rejects-0001.csv` (with `_row` and `_problems`), every problem to
-`rejects/<stem>.problems.csv`; `--strict` stops at the first batch with a problem instead, leaving no
-CSV under a final name. The manifest `<stem>.manifest.json` lists rows, bytes and sha256 per file.
+Batches stream through: format every column (`format`), apply the row rules (`validate`), both in
+worker threads (`batches`), write the accepted rows (`writer`), and log every problem with file, row,
+column and reason. Rejected rows go to `rejects/<stem>.rejects-0001.csv` (with `_row` and
+`_problems`), every problem to `rejects/<stem>.problems.csv`; `--strict` stops at the first batch
+with a problem instead, leaving no CSV under a final name. The manifest `<stem>.manifest.json`
+lists rows, bytes and sha256 per file.
 """
 
 from __future__ import annotations
@@ -66,10 +67,10 @@ def export(source: Source, options: ExportOptions) -> ExportResult:
 def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptions) -> ExportResult:
     """The export of already-fetched Arrow batches (the query step is separate for testability).
 
-    A pipeline over the 2 cores (Arrow kernels, numpy sorts, hashlib and file writes release the
-    GIL): while the main thread fetches batch N+2 and checks duplicates of batch N in row order,
-    workers format, check and encode batches N+1 and N+2 and a writer thread writes and hashes
-    batch N-1. At most AHEAD + 3 batches are in memory.
+    A pipeline over the cores (Arrow kernels, DuckDB, numpy sorts, hashlib and file writes release
+    the GIL): while the main thread checks duplicates of batch N in row order and fetches the next,
+    CHECK_THREADS workers format, check and encode the following batches (`batches.prepare`) and a
+    writer thread writes and hashes batch N-1. About `batches.AHEAD` + 3 batches are in memory.
     """
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
