@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
@@ -29,41 +27,10 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 import requests
 
-API_KEY = "pk_emulator_bench_key_000000000000000"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulator_process import API_KEY, start_emulator, stop  # noqa: E402
+
 TARGET = 58.0
-
-
-def start_emulator(events: int, profiles: int) -> tuple[subprocess.Popen[str], str]:
-    exe = Path(sys.executable).with_name("klaviyo-sync")
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "emulator",
-            "--port",
-            "0",
-            "--events",
-            str(events),
-            "--profiles",
-            str(profiles),
-            "--no-rate-limits",
-            "--api-key",
-            API_KEY,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        print(line.rstrip())
-        match = re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return proc, match.group(1)
-    proc.kill()
-    raise SystemExit("emulator did not start")
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -110,7 +77,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--parse", action="store_true", help="decode every page fully on the client")
     args = parser.parse_args()
-    proc, base = start_emulator(args.events, args.profiles)
+    proc, base = start_emulator(args.events, "--no-rate-limits", profiles=args.profiles, echo=print)
     try:
         now = datetime.now(timezone.utc)
         start, end = now - timedelta(days=401), now + timedelta(days=31)
@@ -134,12 +101,7 @@ def main() -> None:
         pages, rows = sum(c[0] for c in counts), sum(c[1] for c in counts)
         stats = requests.get(f"{base}/_emulator/stats", timeout=10).json()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     assert rows == stats["events"], f"walked {rows} events, emulator holds {stats['events']}"
     print(
         f"{pages} pages, {rows} events in {elapsed:.2f}s; {args.threads} client threads on the same "

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_throughput import our_loader, start_emulator, stop, use_env  # noqa: E402
+from emulator_process import start_emulator, stop  # noqa: E402
+from extract_throughput import our_loader, use_env  # noqa: E402
 
 TARGET_MB = 500
 

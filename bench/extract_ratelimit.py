@@ -25,7 +25,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract_throughput import start_emulator, stop, use_env  # noqa: E402
+from emulator_process import start_emulator, stop  # noqa: E402
+from extract_throughput import use_env  # noqa: E402
 
 STEADY = 3500
 TARGET = 0.95

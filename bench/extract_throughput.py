@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,37 +21,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-API_KEY = "pk_emulator_bench_key_000000000000000"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulator_process import API_KEY, start_emulator, stop  # noqa: E402
+
 KLAVIYO_CEILING = 3500 / 60 * 1000
 TARGET = 3.0
-
-
-def start_emulator(events: int, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """`klaviyo-sync emulator` on a free 127.0.0.1 port; returns the process and its base URL."""
-    exe = Path(sys.executable).with_name("klaviyo-sync")
-    args = [str(exe), "emulator", "--port", "0", "--events", str(events), "--profiles", "1000",
-            "--api-key", API_KEY, *extra]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        match = re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return proc, match.group(1)
-    stop(proc)
-    raise SystemExit("the emulator did not start")
-
-
-def stop(proc: subprocess.Popen[Any]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def use_env(base_url: str, workdir: Path) -> None:
