@@ -1,14 +1,15 @@
 # Two entry points for a fresh machine: `make demo` (offline end-to-end job) and `make test`.
 VENV ?= .venv
 BIN := $(VENV)/bin
+UV := python3 -m uv
 EXTRAS ?= dev,postgres,s3
 
 .PHONY: demo test env lint clean
 
 $(VENV)/.installed: pyproject.toml
-	command -v uv >/dev/null 2>&1 || python3 -m pip install -q uv
-	uv venv -q --allow-existing -p python3 $(VENV)
-	uv pip install -q -p $(VENV) -e '.[$(EXTRAS)]'
+	$(UV) --version >/dev/null 2>&1 || python3 -m pip install -q uv
+	$(UV) venv -q --allow-existing -p python3 $(VENV)
+	$(UV) pip install -q -p $(VENV) -e '.[$(EXTRAS)]'
 	touch $@
 
 env: $(VENV)/.installed
