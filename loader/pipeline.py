@@ -22,7 +22,7 @@ from loader.errors import SyncError
 from loader.secrets import redact
 from loader.source import ExtractReport, klaviyo
 from loader.source.slices import run_upper_bound
-from loader.sync_observer import NullObserver, SyncObserver
+from loader.sync_observer import NullObserver, ObjectResult, SyncObserver
 from loader.sync_settings import SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -30,16 +30,6 @@ SOURCE_NAME = "klaviyo"
 ARROW_DESTINATIONS = ("duckdb", "postgres")
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
 DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False}
-
-
-@dataclass
-class ObjectResult:
-    name: str
-    kind: str
-    rows_extracted: int
-    rows_loaded: int
-    cursor_from: datetime | None
-    cursor_to: datetime | None
 
 
 @dataclass
@@ -77,16 +67,13 @@ def run_sync(
     for name in objects:
         obj = report.object(name)
         window = obj.window
-        result.objects[name] = ObjectResult(
+        done = ObjectResult(
             name, obj.kind, obj.rows, loaded.get(name, 0),
             window.start if window else None, window.end if window else None,
-        )
-        observer.on_object_done(
-            name, obj.rows, loaded.get(name, 0),
-            window.start if window else None,
-            window.end if window else None,
             report.run_start if obj.done else None,
         )
+        result.objects[name] = done
+        observer.on_object_done(done)
     return result
 
 

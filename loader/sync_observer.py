@@ -5,8 +5,23 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ObjectResult:
+    """What one object's sync loaded: its window `[cursor_from, cursor_to)` and the point up to
+    which the warehouse is complete (None when the object did not finish)."""
+
+    name: str
+    kind: str
+    rows_extracted: int
+    rows_loaded: int
+    cursor_from: datetime | None
+    cursor_to: datetime | None
+    complete_until: datetime | None = None
 
 
 class SyncObserver(Protocol):
@@ -16,15 +31,7 @@ class SyncObserver(Protocol):
     def on_progress(self, obj: str, fraction: float, rows: int) -> None:
         """While extracting `obj`: share of its window done (0..1) and rows read so far."""
 
-    def on_object_done(
-        self,
-        obj: str,
-        rows_extracted: int,
-        rows_loaded: int,
-        cursor_from: datetime | None,
-        cursor_to: datetime | None,
-        complete_until: datetime | None,
-    ) -> None:
+    def on_object_done(self, done: ObjectResult) -> None:
         """After the load committed: the object's window `[cursor_from, cursor_to)` is in the
         warehouse, which is now complete up to `complete_until`."""
 
@@ -39,15 +46,7 @@ class NullObserver:
     def on_progress(self, obj: str, fraction: float, rows: int) -> None:
         pass
 
-    def on_object_done(
-        self,
-        obj: str,
-        rows_extracted: int,
-        rows_loaded: int,
-        cursor_from: datetime | None,
-        cursor_to: datetime | None,
-        complete_until: datetime | None,
-    ) -> None:
+    def on_object_done(self, done: ObjectResult) -> None:
         pass
 
     def on_error(self, obj: str | None, exc: BaseException) -> None:
@@ -68,9 +67,9 @@ class MultiObserver(NullObserver):
         for obs in self.observers:
             obs.on_progress(obj, fraction, rows)
 
-    def on_object_done(self, obj: str, *args: Any) -> None:  # type: ignore[override]
+    def on_object_done(self, done: ObjectResult) -> None:
         for obs in self.observers:
-            obs.on_object_done(obj, *args)
+            obs.on_object_done(done)
 
     def on_error(self, obj: str | None, exc: BaseException) -> None:
         for obs in self.observers:
@@ -112,8 +111,8 @@ class RichProgressObserver(NullObserver):
         with self._lock:
             self._progress.update(self._tasks[obj], completed=min(1.0, fraction), rows=rows)
 
-    def on_object_done(self, obj: str, rows_extracted: int, *args: Any) -> None:  # type: ignore[override]
-        self.on_progress(obj, 1.0, rows_extracted)
+    def on_object_done(self, done: ObjectResult) -> None:
+        self.on_progress(done.name, 1.0, done.rows_extracted)
 
     def close(self) -> None:
         if self._progress is not None:

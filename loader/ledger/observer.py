@@ -18,6 +18,7 @@ from loader.ledger import statuses
 from loader.ledger.error_info import chain, describe
 from loader.ledger.records import ErrorRecord, RunRecord, utc_now
 from loader.ledger.store import LedgerStore, replace
+from loader.sync_observer import ObjectResult
 
 logger = logging.getLogger(__name__)
 
@@ -71,24 +72,17 @@ class LedgerObserver:
                 self._pending = self.store.write_in_background(running)
                 self._last_write = time.monotonic()
 
-    def on_object_done(
-        self,
-        obj: str,
-        rows_extracted: int,
-        rows_loaded: int,
-        cursor_from: datetime | None,
-        cursor_to: datetime | None,
-        complete_until: datetime | None,
-    ) -> None:
+    def on_object_done(self, done: ObjectResult) -> None:
+        obj, complete_until = done.name, done.complete_until
         with self._lock:
             now = self.clock()
             record = self.records.get(obj) or self._new(obj, self.fallback_kinds.get(obj, statuses.PERIODIC))
             freshness = (now - complete_until).total_seconds() if complete_until else None
             self.records[obj] = replace(
                 record, status=statuses.COMPLETED, ended_at=now, progress_pct=100.0,
-                rows_extracted=rows_extracted, rows_loaded=rows_loaded, cursor_from=cursor_from,
-                cursor_to=cursor_to, complete_until=complete_until, freshness_seconds=freshness,
-                updated_at=now,
+                rows_extracted=done.rows_extracted, rows_loaded=done.rows_loaded,
+                cursor_from=done.cursor_from, cursor_to=done.cursor_to, complete_until=complete_until,
+                freshness_seconds=freshness, updated_at=now,
             )
             # written by finish_ok with the others: the loader reports all objects at once, after the load
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from loader.sync_observer import MultiObserver, RichProgressObserver
+from loader.sync_observer import MultiObserver, ObjectResult, RichProgressObserver
 
 
 def drive(observer: RichProgressObserver) -> None:
     observer.on_run_start(["metrics", "events"], {"metrics": "periodic", "events": "historical"})
     observer.on_progress("events", 0.5, 1500)
-    observer.on_object_done("events", 3000, 3000, None, None, None)
+    observer.on_object_done(ObjectResult("events", "historical", 3000, 3000, None, None))
     observer.close()
 
 
