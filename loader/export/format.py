@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loader.export import columns as col
+from loader.export import text_scan
+from loader.export.timestamp_text import utc_text
 
 Issues = list[tuple[int, str]]
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S+00:00"
@@ -79,13 +81,23 @@ def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
 def _utc_text(arr: pa.Array) -> pa.Array:
     """`YYYY-MM-DD HH:MM:SS+00:00` (UTC; naive values are taken as UTC, like Klaviyo does).
 
-    Arrow stores zoned timestamps as UTC instants, so viewing them as naive seconds and casting to
-    text is exact, and far faster than `strftime`.
+    Years 1000-9999 are written straight as bytes (`timestamp_text`, tested against the cast below).
     """
-    if (pc.min(arr.view(pa.int64())).as_py() or 0) < 0:  # before 1970: truncation would round up
-        arr = pc.floor_temporal(arr, unit="second")
-    seconds = pc.cast(arr, pa.timestamp("s", arr.type.tz), safe=False)
-    text = pc.cast(seconds.view(pa.timestamp("s")), pa.string())
+    fast = utc_text(arr)
+    return fast if fast is not None else utc_text_by_cast(arr)
+
+
+def utc_text_by_cast(arr: pa.Array) -> pa.Array:
+    """The same text through Arrow's kernels, for any year.
+
+    Arrow stores zoned timestamps as UTC instants, so viewing them as naive seconds and casting to
+    text is exact, and far faster than `strftime`. Flooring happens on that naive view, never in
+    local time (where a repeated hour would be ambiguous).
+    """
+    naive = arr.view(pa.timestamp(arr.type.unit))
+    if (pc.min(naive.view(pa.int64())).as_py() or 0) < 0:  # before 1970: truncation would round up
+        naive = pc.floor_temporal(naive, unit="second")
+    text = pc.cast(pc.cast(naive, pa.timestamp("s"), safe=False), pa.string())
     return _append_fixed(text, 19, b"+00:00") or pc.binary_join_element_wise(text, "+00:00", "")
 
 
@@ -140,7 +152,7 @@ def _short(value: object) -> str:
 
 
 def _clean_email(text: pa.Array) -> tuple[pa.Array, Issues]:
-    trimmed = pc.utf8_trim_whitespace(text)
+    trimmed = text if text_scan.plain_edges(text) else pc.utf8_trim_whitespace(text)
     if pc.all(pc.string_is_ascii(trimmed)).as_py() is not False:
         return pc.ascii_lower(trimmed), []
     return pc.utf8_lower(trimmed), []
@@ -158,7 +170,7 @@ def is_e164(text: pa.Array) -> pa.Array:
 
 def _clean_phone(text: pa.Array) -> tuple[pa.Array, Issues]:
     formatting = r"[\s\-().]"
-    if pc.all(pc.or_(is_e164(text), pc.equal(text, ""))).as_py() is not False:
+    if text_scan.all_e164(text) or pc.all(pc.or_(is_e164(text), pc.equal(text, ""))).as_py() is not False:
         return text, []  # all E.164 (or empty): no formatting characters to drop
     if pc.any(pc.match_substring_regex(text, formatting)).as_py():
         return pc.replace_substring_regex(text, formatting, ""), []

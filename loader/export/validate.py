@@ -6,8 +6,8 @@ present (an identifier per row; for events metric name, timestamp and unique id)
 100 KB. Formatting problems (non-UTF-8, bad consent, bad number, bad timestamp) come from `format`.
 
 Duplicates are found with 64-bit hashes of the normalised values (DuckDB's `hash`), kept in a
-few sorted numpy runs (8 bytes per distinct identifier) behind a fixed 8 MB presence filter per
-identifier column, whatever the batch or row size.
+few sorted numpy runs (8 bytes per distinct identifier) behind a presence bitset of at most 8 MB
+per identifier column, whatever the batch or row size.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loader.export import columns as col
+from loader.export import text_scan
 from loader.export.columns import ColumnPlan
 from loader.export.format import is_e164
 
@@ -43,23 +44,37 @@ class Problem:
 
 class _SortedRuns:
     """A set of uint64 kept as a few sorted runs (at most MAX_RUNS, merged like a binary counter
-    once there are more), behind a presence filter indexed by the values' top bits: sorted lookups
-    and inserts walk both the filter and the runs in order, which keeps them cache friendly."""
+    once there are more), behind a presence bitset indexed by the values' top bits: sorted lookups
+    and inserts walk both the bitset and the runs in order, which keeps them cache friendly.
 
-    FILTER_BITS = 23  # an 8 MB presence filter: most lookups (misses) skip the binary searches
+    The bitset grows with the set (16 bits per value: about 6% of misses reach the runs) up to
+    8 MB, so a small export never touches (page-faults) megabytes it does not need."""
+
+    MIN_BITS, MAX_BITS, BITS_PER_VALUE = 16, 26, 16
     MAX_RUNS = 8
 
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
-        self.filter = np.zeros(1 << self.FILTER_BITS, dtype=bool)
+        self.size = 0
+        self.bits = self.MIN_BITS
+        self.filter = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
 
-    def _slots(self, values: np.ndarray) -> np.ndarray:
-        return values >> np.uint64(64 - self.FILTER_BITS)
+    def _slots(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Byte index and bit mask of each value's slot in the bitset."""
+        slots = values >> np.uint64(64 - self.bits)
+        bits = (slots & np.uint64(7)).astype(np.uint8)
+        return (slots >> np.uint64(3)).astype(np.intp), np.left_shift(np.uint8(1), bits)
+
+    def _mark(self, ordered: np.ndarray) -> None:
+        byte, bit = self._slots(ordered)  # sorted values: equal bytes are neighbours
+        first = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        self.filter[byte[first]] |= np.bitwise_or.reduceat(bit, first)
 
     def contains(self, ordered: np.ndarray) -> np.ndarray:
         """Mask of the (sorted) values already in the set."""
         found = np.zeros(ordered.size, dtype=bool)
-        maybe = np.flatnonzero(self.filter[self._slots(ordered)])
+        byte, bit = self._slots(ordered)
+        maybe = np.flatnonzero(self.filter[byte] & bit)
         if maybe.size == 0:
             return found
         candidates = ordered[maybe]
@@ -70,8 +85,16 @@ class _SortedRuns:
 
     def add(self, ordered: np.ndarray) -> None:
         """Add sorted values, none of them in the set yet."""
-        self.filter[self._slots(ordered)] = True
+        self.size += ordered.size
         self.runs.append(ordered)
+        if self.size * self.BITS_PER_VALUE > 1 << self.bits and self.bits < self.MAX_BITS:
+            while self.size * self.BITS_PER_VALUE > 1 << self.bits and self.bits < self.MAX_BITS:
+                self.bits += 2
+            self.filter = np.zeros(1 << (self.bits - 3), dtype=np.uint8)
+            for run in self.runs:  # rebuilt at 4x the size: linear work, amortised over the growth
+                self._mark(run)
+        else:
+            self._mark(ordered)
         if len(self.runs) <= self.MAX_RUNS:
             return
         while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
@@ -184,17 +207,24 @@ def _rows(mask: pa.Array | np.ndarray) -> list[int]:
 
 
 def row_rules(plan: ColumnPlan, texts: dict[str, pa.Array]) -> list[tuple[int, str, str]]:
-    """(row index, header, reason) for every per-row rule that fails in this batch."""
+    """(row index, header, reason) for every per-row rule that fails in this batch.
+
+    A column proven valid as a whole (`text_scan`, a few passes over its bytes) skips the per-value
+    rule; otherwise the rule runs on every value and names the failing rows.
+    """
     found: list[tuple[int, str, str]] = []
-    if col.EMAIL in texts:
-        bad = pc.invert(pc.match_substring_regex(texts[col.EMAIL], EMAIL_PATTERN))
-        bad = _and_present(bad, texts[col.EMAIL])
+    emails = texts.get(col.EMAIL)
+    if emails is not None and not text_scan.all_emails(emails):
+        bad = _and_present(pc.invert(pc.match_substring_regex(emails, EMAIL_PATTERN)), emails)
         found += [(i, col.EMAIL, "malformed email address") for i in _rows(bad)]
-    if col.PHONE in texts:
-        bad = pc.invert(is_e164(texts[col.PHONE]))  # E164_PATTERN
+    phones = texts.get(col.PHONE)
+    if phones is not None and not text_scan.all_e164(phones):
+        bad = _and_present(pc.invert(is_e164(phones)), phones)  # E164_PATTERN
         reason = "phone number not in E.164 (+ country code, digits only, e.g. +14155550123)"
-        found += [(i, col.PHONE, reason) for i in _rows(_and_present(bad, texts[col.PHONE]))]
+        found += [(i, col.PHONE, reason) for i in _rows(bad)]
     for header, values in texts.items():
+        if text_scan.max_bytes(values) <= MAX_FIELD_BYTES:
+            continue
         too_big = pc.greater(pc.binary_length(values), MAX_FIELD_BYTES)
         reason = f"field over {MAX_FIELD_BYTES // 1024} KB"
         found += [(i, header, reason) for i in _rows(too_big)]
