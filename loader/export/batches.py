@@ -29,7 +29,7 @@ from loader.export.validate import (
 )
 from loader.export.writer import encode_rows
 
-AHEAD = 1  # batches prepared ahead of the one being deduplicated (memory: a few batches)
+AHEAD = 2  # batches prepared ahead of the one being deduplicated (memory: a few batches)
 
 
 @dataclass

@@ -60,11 +60,17 @@ class ExportResult:
 
 def export(source: Source, options: ExportOptions) -> ExportResult:
     """Run the export of `source` into `options.out_dir` on the configured destination."""
-    with query_batches(source, destination=options.destination, batch_rows=options.batch_rows) as batches:
-        return export_batches(batches, source.label, options)
+    tracker = DuplicateTracker()  # starts its own setup now, while the query is being set up
+    try:
+        with query_batches(source, destination=options.destination, batch_rows=options.batch_rows) as batches:
+            return export_batches(batches, source.label, options, tracker)
+    finally:
+        tracker.close()
 
 
-def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptions) -> ExportResult:
+def export_batches(
+    batches: Iterable[pa.Table], where: str, options: ExportOptions, tracker: DuplicateTracker
+) -> ExportResult:
     """The export of already-fetched Arrow batches (the query step is separate for testability).
 
     A pipeline over the cores (Arrow kernels, DuckDB, numpy sorts, hashlib and file writes release
@@ -80,7 +86,6 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
     result = ExportResult(out / f"{stem}.manifest.json", [])
     sink: _Sink | None = None
     log = ProblemLog(out / "rejects" / f"{stem}.problems.csv")
-    tracker = DuplicateTracker()
     writes: deque[Future[None]] = deque()
     try:
         with (
@@ -113,8 +118,6 @@ def export_batches(batches: Iterable[pa.Table], where: str, options: ExportOptio
             sink.abort()
         log.abort()
         raise
-    finally:
-        tracker.close()
     return _finish(result, sink, log, options, where)
 
 
@@ -167,6 +170,8 @@ def _log_problems(
     log: ProblemLog, plan: ColumnPlan, batch: Batch, base: int, placed: list[tuple[int, str]]
 ) -> None:
     """Each problem names the part its row would have gone into (rows are numbered in the result)."""
+    if not batch.issues:
+        return
     accepted_before = np.cumsum(~batch.rejected) - (~batch.rejected)
     starts = np.array([start for start, _ in placed], dtype=np.int64)
     for i, header, reason in sorted(batch.issues):

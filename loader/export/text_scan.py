@@ -123,3 +123,15 @@ def max_bytes(values: pa.Array) -> int:
     if layout is None:
         return int(pc.max(pc.binary_length(values)).as_py() or 0)
     return int((layout.ends - layout.starts).max()) if layout.starts.size else 0
+
+
+def non_empty(values: pa.Array) -> np.ndarray:
+    """Mask of the values that are neither null nor empty, from the offsets and validity alone."""
+    if not pa.types.is_string(values.type):
+        mask = pc.and_(pc.is_valid(values), pc.not_equal(pc.binary_length(values), 0))
+        return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
+    present = offsets[1:] > offsets[:-1] if len(values) else np.zeros(0, dtype=bool)
+    if values.null_count:
+        present &= values.is_valid().to_numpy(zero_copy_only=False)
+    return present

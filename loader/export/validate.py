@@ -12,6 +12,7 @@ per identifier column, whatever the batch or row size.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -106,12 +107,13 @@ class _SortedRuns:
 @dataclass
 class BatchKeys:
     """One identifier column of one batch, ready for the sequential duplicate check: the hashes,
-    which rows hold a value, the candidate rows' hashes (and sorted), and repeats within the batch.
-    Computed independently per batch (in a worker); only `DuplicateTracker` needs row order."""
+    which rows hold a value, the candidate rows (None: all of them) with their hashes (and sorted),
+    and repeats within the batch. Computed independently per batch (in a worker); only
+    `DuplicateTracker` needs row order."""
 
     hashes: np.ndarray
     present: np.ndarray
-    rows: np.ndarray
+    rows: np.ndarray | None
     mine: np.ndarray
     ordered: np.ndarray
     later: np.ndarray
@@ -123,9 +125,10 @@ def batch_keys(
     """Keys of each column for the rows in `candidates` (the rows that passed the row rules)."""
     keys: dict[str, BatchKeys] = {}
     for header, hashes in _hashes(columns, db).items():
-        present = _non_empty(columns[header])
-        rows = np.flatnonzero(candidates & present)
-        mine = hashes[rows]
+        present = text_scan.non_empty(columns[header])
+        wanted = candidates & present
+        rows = None if wanted.all() else np.flatnonzero(wanted)  # usually every row is a candidate
+        mine = hashes if rows is None else hashes[rows]
         ordered = np.sort(mine)
         keys[header] = BatchKeys(hashes, present, rows, mine, ordered, _later_occurrences(mine, ordered))
     return keys
@@ -150,7 +153,14 @@ class DuplicateTracker:
 
     def __init__(self) -> None:
         self._seen: dict[str, _SortedRuns] = {}
-        self.db = duckdb.connect()  # for `batch_keys` (in-memory; thread-safe through cursors)
+        # for `batch_keys` (in-memory; thread-safe through cursors). Opening DuckDB takes ~15 ms
+        # without the GIL, so it happens in the background while the query is being set up.
+        self._connecting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-export-hashdb")
+        self._db = self._connecting.submit(duckdb.connect)
+
+    @property
+    def db(self) -> duckdb.DuckDBPyConnection:
+        return self._db.result()
 
     def repeats(self, header: str, keys: BatchKeys) -> np.ndarray:
         """Mask of candidate rows whose non-empty value was seen before or earlier in the batch."""
@@ -158,6 +168,8 @@ class DuplicateTracker:
         seen = self._runs(header).contains(keys.ordered)  # sorted lookups: cache friendly
         if seen.any():  # rare: map the values found back to their rows
             flagged = flagged | np.isin(keys.mine, keys.ordered[seen])
+        if keys.rows is None:
+            return flagged
         repeated = np.zeros(keys.hashes.size, dtype=bool)
         repeated[keys.rows[flagged]] = True
         return repeated
@@ -176,6 +188,7 @@ class DuplicateTracker:
         return self._seen[header]
 
     def close(self) -> None:
+        self._connecting.shutdown()
         self.db.close()
 
 
@@ -193,11 +206,6 @@ def _later_occurrences(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     later[rows] = True
     later[rows[first]] = False
     return later
-
-
-def _non_empty(values: pa.Array) -> np.ndarray:
-    mask = pc.and_(pc.is_valid(values), pc.not_equal(values, ""))
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _rows(mask: pa.Array | np.ndarray) -> list[int]:
@@ -240,11 +248,11 @@ def _required(plan: ColumnPlan, texts: dict[str, pa.Array]) -> list[tuple[int, s
     found: list[tuple[int, str, str]] = []
     if plan.kind == "events":
         for header in col.EVENT_REQUIRED:
-            missing = ~_non_empty(texts[header])
+            missing = ~text_scan.non_empty(texts[header])
             found += [(i, header, "required value missing") for i in _rows(missing)]
     any_id = np.zeros(len(next(iter(texts.values()))), dtype=bool)
     for header in plan.identifiers:
-        any_id |= _non_empty(texts[header])
+        any_id |= text_scan.non_empty(texts[header])
     names = "/".join(plan.identifiers)
     found += [(i, names, "no profile identifier (all empty)") for i in _rows(~any_id)]
     return found

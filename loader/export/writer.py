@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -83,6 +84,9 @@ class PartWriter:
         self.parts: list[PartInfo] = []
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
+        # sha256 runs in its own thread, in write order, beside the file writes (both without the GIL)
+        self._hasher: ThreadPoolExecutor | None = None
+        self._hashing: list[Future[None]] = []
         if len(self.header) >= max_bytes:
             raise SyncError(
                 f"the header alone ({len(self.header)} bytes) exceeds the file size limit",
@@ -141,8 +145,10 @@ class PartWriter:
         if self._file is None:
             self._open_part()
         assert self._file is not None and len(data) == size
+        if self._hasher is None:
+            self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-export-sha256")
+        self._hashing.append(self._hasher.submit(self._hash.update, data))
         self._file.write(data)
-        self._hash.update(data)
         self.parts[-1].rows += rows
         self.parts[-1].bytes += size
 
@@ -160,19 +166,32 @@ class PartWriter:
         os.fsync(self._file.fileno())
         self._file.close()
         self._file = None
+        self._wait_for_hashing()
         self.parts[-1].sha256 = self._hash.hexdigest()
+
+    def _wait_for_hashing(self) -> None:
+        while self._hashing:
+            self._hashing.pop(0).result()
 
     def finish(self) -> list[PartInfo]:
         """Close the last part and give every part its final name (atomic rename)."""
         self._close_part()
+        self._stop_hasher()
         for part in self.parts:
             os.replace(self._temp(part.name), self.out_dir / part.name)
         return self.parts
+
+    def _stop_hasher(self) -> None:
+        if self._hasher is not None:
+            self._hasher.shutdown(cancel_futures=True)
+            self._hasher = None
+        self._hashing.clear()
 
     def abort(self) -> None:
         """Drop every temporary part; nothing appears under a final name."""
         if self._file is not None:
             self._file.close()
             self._file = None
+        self._stop_hasher()
         for part in self.parts:
             self._temp(part.name).unlink(missing_ok=True)

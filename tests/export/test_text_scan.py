@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from loader.export.text_scan import all_e164, all_emails, max_bytes, plain_edges
+from loader.export.text_scan import all_e164, all_emails, max_bytes, non_empty, plain_edges
 from loader.export.validate import E164_PATTERN, EMAIL_PATTERN
 
 
@@ -98,3 +98,9 @@ def test_edges_and_length() -> None:
         assert not plain_edges(pa.array(["x", padded]))
     assert max_bytes(pa.array(["abc", None, "é"])) == 3
     assert max_bytes(pa.array([], pa.string())) == 0
+
+
+def test_non_empty_matches_the_values() -> None:
+    for column in _columns(["a", "é", " "], seed=4, count=500):
+        expected = [value not in (None, "") for value in column.to_pylist()]
+        assert non_empty(column).tolist() == expected, column.to_pylist()
