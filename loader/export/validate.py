@@ -231,7 +231,7 @@ def row_rules(plan: ColumnPlan, texts: dict[str, pa.Array]) -> list[tuple[int, s
         reason = "phone number not in E.164 (+ country code, digits only, e.g. +14155550123)"
         found += [(i, col.PHONE, reason) for i in _rows(bad)]
     for header, values in texts.items():
-        if text_scan.max_bytes(values) <= MAX_FIELD_BYTES:
+        if text_scan.longest_bytes(values) <= MAX_FIELD_BYTES:
             continue
         too_big = pc.greater(pc.binary_length(values), MAX_FIELD_BYTES)
         reason = f"field over {MAX_FIELD_BYTES // 1024} KB"

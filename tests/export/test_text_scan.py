@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from loader.export.text_scan import all_e164, all_emails, max_bytes, non_empty, plain_edges
+from loader.export.text_scan import all_e164, all_emails, longest_bytes, non_empty, plain_edges
 from loader.export.validate import E164_PATTERN, EMAIL_PATTERN
 
 
@@ -96,11 +96,20 @@ def test_edges_and_length() -> None:
     assert plain_edges(pa.array(["abc", None, "", "a b"]))
     for padded in [" abc", "abc\t", "abc\u00a0", "\u2003abc"]:
         assert not plain_edges(pa.array(["x", padded]))
-    assert max_bytes(pa.array(["abc", None, "é"])) == 3
-    assert max_bytes(pa.array([], pa.string())) == 0
+    assert longest_bytes(pa.array(["abc", None, "é"])) == 3
+    assert longest_bytes(pa.array(["abcdef", None, "é"]).slice(1)) == 2
+    assert longest_bytes(pa.array([], pa.string())) == 0
 
 
 def test_non_empty_matches_the_values() -> None:
     for column in _columns(["a", "é", " "], seed=4, count=500):
         expected = [value not in (None, "") for value in column.to_pylist()]
         assert non_empty(column).tolist() == expected, column.to_pylist()
+
+
+def test_the_e164_answer_is_kept_only_for_the_same_column() -> None:
+    good = pa.array(["+14155550123"])
+    assert all_e164(good) and all_e164(good)
+    bad = pa.array(["+1415 555"])  # a new column is checked, not answered from memory
+    assert not all_e164(bad)
+    assert all_e164(good)
