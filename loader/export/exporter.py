@@ -73,10 +73,11 @@ def export_batches(
 ) -> ExportResult:
     """The export of already-fetched Arrow batches (the query step is separate for testability).
 
-    A pipeline over the cores (Arrow kernels, DuckDB, numpy sorts, hashlib and file writes release
-    the GIL): while the main thread checks duplicates of batch N in row order and fetches the next,
-    CHECK_THREADS workers format, check and encode the following batches (`batches.prepare`) and a
-    writer thread writes and hashes batch N-1. About `batches.AHEAD` + 3 batches are in memory.
+    A pipeline over the cores (Arrow kernels, DuckDB, numpy, hashlib and file writes release the
+    GIL): while the main thread checks duplicates of batch N in row order and fetches the next,
+    CHECK_THREADS workers format, check and encode the following batches (`batches.prepare`), a
+    writer thread writes batch N-1 and a hashing thread beside it runs sha256 over the same bytes.
+    About `batches.AHEAD` + 4 batches are in memory.
     """
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
