@@ -11,12 +11,13 @@ from loader.errors import SyncError
 from loader.export.columns import KINDS
 from loader.export.exporter import ExportOptions, ExportResult, export
 from loader.export.keys import KEY_TYPES, check_public_key, generate_key
+from loader.export.problems import describe
 from loader.export.query import Source
 
 
 @main.command("export")
 @click.option("--query", help="SQL to run on the destination.")
-@click.option("--model", help="dbt model name, read from schema `klaviyo`.")
+@click.option("--model", help="dbt model, read from schema KLAVIYO_DBT_SCHEMA (default klaviyo).")
 @click.option("--table", help="Table of the raw dataset `klaviyo_raw` (or schema.table).")
 @click.option("--kind", type=click.Choice(KINDS), required=True, help="Klaviyo import type.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
@@ -49,8 +50,9 @@ def _report(result: ExportResult) -> None:
     if result.rejected:
         click.echo(f"Rejected {result.rejected} row(s) -> {result.rejects_file}", err=True)
         click.echo(f"{result.problems} problem(s) -> {result.problems_file}; first ones:", err=True)
+        click.echo("(rows are numbered in the query result, as in the rejects file's _row column)", err=True)
         for problem in result.sample[:10]:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {describe(problem)}", err=True)
     click.echo(f"Manifest: {result.manifest}")
 
 

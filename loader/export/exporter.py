@@ -1,11 +1,12 @@
 """Query -> normalised, validated rows -> size-limited CSV parts + rejects + manifest.
 
 Batches stream through: format every column (`format`), apply the row rules (`validate`), both in
-worker threads (`batches`), write the accepted rows (`writer`), and log every problem with file, row,
-column and reason. Rejected rows go to `rejects/<stem>.rejects-0001.csv` (with `_row` and
-`_problems`), every problem to `rejects/<stem>.problems.csv`; `--strict` stops at the first batch
-with a problem instead, leaving no CSV under a final name. The manifest `<stem>.manifest.json`
-lists rows, bytes and sha256 per file.
+worker threads (`batches`), write the accepted rows (`writer`), and log every problem with its row
+in the query result, the part it would have gone into, column and reason (`problems`). Rejected rows
+go to `rejects/<stem>.rejects-0001.csv` (with `_row` and `_problems`), every problem to
+`rejects/<stem>.problems.csv`; `--strict` stops at the first batch with a problem instead, leaving
+no CSV under a final name. The manifest `<stem>.manifest.json` lists rows, bytes and sha256 per
+file; a rerun with the same stem then removes the earlier run's files it does not list (`outputs`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import pyarrow as pa
 from loader.errors import SyncError
 from loader.export.batches import Batch, accepted_rows, checked_batches
 from loader.export.columns import ColumnPlan, plan_columns
-from loader.export.problems import ProblemLog
+from loader.export.format import check_types
+from loader.export.outputs import make_out_dir, remove_if_empty, remove_stale
+from loader.export.problems import ProblemLog, describe
 from loader.export.query import Source, query_batches
 from loader.export.validate import DuplicateTracker, Problem
 from loader.export.writer import PartInfo, PartWriter
@@ -82,11 +85,11 @@ def export_batches(
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
     out = options.out_dir
-    (out / "rejects").mkdir(parents=True, exist_ok=True)
+    rejects_dir = make_out_dir(out)
     stem = options.stem or _default_stem(out, options.kind)
     result = ExportResult(out / f"{stem}.manifest.json", [])
     sink: _Sink | None = None
-    log = ProblemLog(out / "rejects" / f"{stem}.problems.csv")
+    log = ProblemLog(rejects_dir / f"{stem}.problems.csv")
     writes: deque[Future[None]] = deque()
     try:
         with (
@@ -96,9 +99,10 @@ def export_batches(
 
             def plan_for(table: pa.Table) -> ColumnPlan:
                 nonlocal sink
-                sink = sink or _Sink.open(
-                    plan_columns(options.kind, table.column_names, where), out, stem, options, log
-                )
+                if sink is None:
+                    plan = plan_columns(options.kind, table.column_names, where)
+                    check_types(table.schema, [plan.label(h) for h in plan.headers], where)
+                    sink = _Sink.open(plan, out, stem, options, log)
                 return sink.plan
 
             base = 0
@@ -118,6 +122,7 @@ def export_batches(
         if sink is not None:
             sink.abort()
         log.abort()
+        remove_if_empty(rejects_dir)
         raise
     return _finish(result, sink, log, options, where)
 
@@ -156,7 +161,7 @@ class _Sink:
         self.abort()
         path = self.log.finish()
         raise SyncError(
-            f"{self.log.count} problem(s) found, first: {self.log.sample[0]}; "
+            f"{self.log.count} problem(s) found, first: {describe(self.log.sample[0])}; "
             "nothing was written under a final name",
             str(path),
             "fix the rows listed in the problems file, or drop --strict to write them to a rejects file",
@@ -209,8 +214,6 @@ def _finish(
     result.problems = log.count
     result.sample = log.sample
     result.problems_file = log.finish()
-    if not any((options.out_dir / "rejects").iterdir()):
-        (options.out_dir / "rejects").rmdir()
     manifest = {
         "kind": options.kind,
         "source": where,
@@ -226,6 +229,10 @@ def _finish(
     temp = result.manifest.with_name(f".{result.manifest.name}.tmp")
     temp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(temp, result.manifest)
+    listed = {part.name for part in result.files}
+    listed |= {str(p.relative_to(options.out_dir)) for p in (result.rejects_file, result.problems_file) if p}
+    remove_stale(options.out_dir, result.manifest.name.removesuffix(".manifest.json"), listed)
+    remove_if_empty(options.out_dir / "rejects")
     return result
 
 

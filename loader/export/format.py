@@ -2,22 +2,27 @@
 
 Rules (klaviyo-facts.md §4.2): timestamps in UTC as `YYYY-MM-DD HH:MM:SS+00:00` (an accepted form,
 [H8]); dates as `YYYY-MM-DD`; booleans `true`/`false`; lists and objects as JSON; numbers plain (no
-currency symbols, no NaN); consent only `Subscribe`, `Never Subscribed` or `Unsubscribed`; binary
-columns must hold UTF-8 text. Values that cannot be made valid come back as `(row index, reason)`.
+currency symbols, no exponent: `number_text`; NaN and infinities empty); consent only `Subscribe`,
+`Never Subscribed` or `Unsubscribed`; binary columns must hold UTF-8 text. Values that cannot be made
+valid come back as `(row index, reason)`, and keep their input text (for the rejects file). A column
+type with no text form (e.g. an interval) is refused up front (`check_types`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loader.errors import SyncError
 from loader.export import columns as col
 from loader.export import text_scan
+from loader.export.json_text import json_text
+from loader.export.number_text import float_text, plain_decimals
 from loader.export.timestamp_text import utc_text
 
 Issues = list[tuple[int, str]]
@@ -47,9 +52,32 @@ def format_column(values: pa.Array | pa.ChunkedArray, header: str) -> tuple[pa.A
     if header == col.EVENT_TIMESTAMP and pa.types.is_timestamp(arr.type):
         cleaner = None  # already normalised
     if cleaner is not None:
-        text, more = cleaner(text)
+        cleaned, more = cleaner(text)
         issues.extend(more)
+        text = _keep_input(cleaned, text, more) if more else cleaned
     return text, issues
+
+
+def _keep_input(cleaned: pa.Array, before: pa.Array, issues: Issues) -> pa.Array:
+    """Values the cleaner refused (and so emptied) keep their input text: their rows are rejected,
+    and the rejects file should show what was wrong."""
+    mask = np.zeros(len(cleaned), dtype=bool)
+    mask[[i for i, _ in issues]] = True
+    return pc.if_else(pc.and_(pa.array(mask), pc.is_null(cleaned)), before, cleaned)
+
+
+def check_types(schema: pa.Schema, labels: Sequence[str], where: str) -> None:
+    """Refuse, before anything is written, a column whose type has no text form for the CSV."""
+    for field, label in zip(schema, labels, strict=True):
+        kind = field.type.storage_type if isinstance(field.type, pa.ExtensionType) else field.type
+        try:
+            _to_text(pa.array([], kind))
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise SyncError(
+                f"column {label} has type {field.type}, which cannot be written as CSV text",
+                where,
+                f"cast it in the query, e.g. CAST({field.name} AS VARCHAR), or leave it out",
+            ) from exc
 
 
 def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
@@ -63,18 +91,17 @@ def _to_text(arr: pa.Array) -> tuple[pa.Array, Issues]:
     if pa.types.is_boolean(kind):
         return pc.if_else(arr, "true", "false"), []
     if pa.types.is_floating(kind):
-        nan = pc.is_nan(arr)
-        if not pc.any(nan).as_py():  # the common case: no copy of the text to drop NaNs
-            return pc.cast(arr, pa.string()), []
-        return pc.if_else(nan, pa.scalar(None, pa.string()), pc.cast(arr, pa.string())), []
-    if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        return float_text(arr), []
+    if pa.types.is_decimal(kind):
+        return plain_decimals(pc.cast(arr, pa.string())), []
+    if pa.types.is_integer(kind):
         return pc.cast(arr, pa.string()), []
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
         return _decode_utf8(arr)
     if pa.types.is_null(kind):
         return pa.nulls(len(arr), pa.string()), []
     if pa.types.is_nested(kind):
-        return _to_json(arr), []
+        return json_text(arr), []
     return pc.cast(arr, pa.string()), []
 
 
@@ -130,13 +157,8 @@ def _decode_utf8(arr: pa.Array) -> tuple[pa.Array, Issues]:
             out.append(None if raw is None else raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             issues.append((index, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"))
-            out.append(None)
+            out.append(raw.decode("utf-8", "backslashreplace"))  # the row is rejected: show its bytes
     return pa.array(out, pa.string()), issues
-
-
-def _to_json(arr: pa.Array) -> pa.Array:
-    dumped = [None if v is None else orjson.dumps(v, default=str).decode() for v in arr.to_pylist()]
-    return pa.array(dumped, pa.string())
 
 
 def _mask_issues(mask: pa.Array, reason: str, values: pa.Array | None = None) -> Issues:

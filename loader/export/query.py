@@ -7,12 +7,20 @@ configuration as `klaviyo-sync run`). Rows are streamed so memory stays bounded:
 - PostgreSQL / Redshift (psycopg2): a server-side (named) cursor, converted by dlt's Arrow helper;
 - other warehouses: dlt's cursor `iter_arrow` (their connectors page through results).
 
-`--model NAME` reads the dbt model's relation in schema `klaviyo`; `--table NAME` reads a table of
-the raw dataset `klaviyo_raw` (or `schema.table`).
+`--model NAME` reads the dbt model's relation in the dbt schema (`KLAVIYO_DBT_SCHEMA`, default
+`klaviyo`, as in `dbt_project/profiles.yml`); `--table NAME` reads a table of the raw dataset
+`klaviyo_raw` (or `schema.table`).
+
+Exports only read: `--query` must be a query (its first keyword, after comments, whitespace and
+parentheses, is SELECT, WITH, FROM, VALUES, TABLE, SHOW, DESCRIBE or SUMMARIZE), and the statement runs
+in a transaction that is rolled back at the end (DuckDB and PostgreSQL), so nothing it might change
+(a data-modifying CTE, a second statement) persists.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Generator, Iterator
@@ -26,7 +34,34 @@ from loader.destination import DATASET_NAME, make_pipeline
 from loader.errors import SyncError
 from loader.secrets import redact
 
-MODEL_SCHEMA = "klaviyo"
+MODEL_SCHEMA_ENV = "KLAVIYO_DBT_SCHEMA"  # the variable dbt_project/profiles.yml reads
+MODEL_SCHEMA_DEFAULT = "klaviyo"
+QUERY_KEYWORDS = ("SELECT", "WITH", "FROM", "VALUES", "TABLE", "SHOW", "DESCRIBE", "SUMMARIZE")
+_LEADING_NOISE = re.compile(r"(?:\s+|\(|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def model_schema() -> str:
+    """The schema dbt builds the models in (`KLAVIYO_DBT_SCHEMA`, default `klaviyo`)."""
+    return os.environ.get(MODEL_SCHEMA_ENV) or MODEL_SCHEMA_DEFAULT
+
+
+def first_keyword(sql: str) -> str:
+    """The statement's first word after comments, whitespace and opening parentheses (upper case)."""
+    start = _LEADING_NOISE.match(sql)
+    word = _WORD.match(sql, start.end() if start else 0)
+    return word.group(0).upper() if word else ""
+
+
+def check_query(sql: str) -> None:
+    """Refuse a statement that is not a query: an export never changes the warehouse."""
+    keyword = first_keyword(sql)
+    if keyword not in QUERY_KEYWORDS:
+        raise SyncError(
+            f"--query must be a query, not a {keyword or 'blank'} statement",
+            "--query",
+            f"pass a statement starting with {', '.join(QUERY_KEYWORDS[:5])} (e.g. SELECT ... FROM ...)",
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +84,8 @@ class Source:
         given = [x for x in (self.query, self.model, self.table) if x]
         if len(given) != 1:
             raise SyncError("give exactly one source", "--query / --model / --table", "pass one of them")
+        if self.query:
+            check_query(self.query)
 
 
 def _sql(source: Source, client: object) -> str:
@@ -69,7 +106,7 @@ def query_batches(
 ) -> Iterator[Iterator[pa.Table]]:
     """Yield an iterator of Arrow tables of at most `batch_rows` rows each."""
     source.check()
-    dataset = MODEL_SCHEMA if source.model else DATASET_NAME
+    dataset = model_schema() if source.model else DATASET_NAME
     with tempfile.TemporaryDirectory(prefix="kws-export-") as pipelines_dir, ExitStack() as stack:
         pipeline = make_pipeline(destination, pipelines_dir=pipelines_dir, dataset_name=dataset)
         where = f"{source.label} on destination {pipeline.destination.destination_name}"
@@ -116,17 +153,24 @@ def _stream(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
     return _generic(client, sql, batch_rows)
 
 
-def _duckdb(native: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
-    relation = native.sql(sql)  # type: ignore[attr-defined]
-    if relation is None:
-        raise SyncError("the statement returns no rows", "--query", "pass a SELECT query")
-    reader = relation.to_arrow_reader(batch_rows)
-    empty = True
-    for batch in reader:
-        empty = False
-        yield pa.Table.from_batches([batch])
-    if empty:
-        yield reader.schema.empty_table()
+def _duckdb(native: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+    native.begin()  # rolled back at the end: whatever the statement changed does not persist
+    reader = None
+    try:
+        relation = native.sql(sql)
+        if relation is None:
+            raise SyncError("the statement returns no rows", "--query", "pass a SELECT query")
+        reader = relation.to_arrow_reader(batch_rows)
+        empty = True
+        for batch in reader:
+            empty = False
+            yield pa.Table.from_batches([batch])
+        if empty:
+            yield reader.schema.empty_table()
+    finally:
+        if reader is not None:
+            reader.close()  # an open result blocks the rollback (e.g. when the export stops early)
+        native.rollback()
 
 
 def _server_side(native: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:

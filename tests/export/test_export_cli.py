@@ -36,7 +36,9 @@ def test_export_table_and_rejects_summary(duck: DuckWarehouse, tmp_path: Path) -
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "Rejected 1 row(s)" in result.stderr
-    assert "p-0001.csv, row 2, column Email (email): malformed email address" in result.stderr
+    assert "result row 2 (would be in p-0001.csv), column Email (email): malformed email address" in (
+        result.stderr
+    )
 
 
 def test_export_errors_are_one_clear_line(duck: DuckWarehouse, tmp_path: Path) -> None:

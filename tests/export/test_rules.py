@@ -20,8 +20,8 @@ def _one_problem(result: ExportResult, row: int, column: str, reason_part: str) 
     assert len(problems) == 1, problems
     problem = problems[0]
     if result.files:  # the part the row would have gone into
-        assert problem["file"] == result.files[0].name
-    assert (int(problem["row"]), problem["column"]) == (row, column)
+        assert problem["would_be_in_file"] == result.files[0].name
+    assert (int(problem["result_row"]), problem["column"]) == (row, column)
     assert reason_part in problem["reason"]
 
 
@@ -32,7 +32,7 @@ def test_malformed_email_rejected_valid_kept(run_export: Run) -> None:
     )
     assert [r["Email"] for r in exported_rows(result)] == ["ann@example.com"]
     problems = problems_of(result)
-    assert [(p["row"], p["column"], p["reason"]) for p in problems] == [
+    assert [(p["result_row"], p["column"], p["reason"]) for p in problems] == [
         ("2", "Email (email)", "malformed email address"),
         ("3", "Email (email)", "malformed email address"),
     ]
@@ -46,7 +46,7 @@ def test_phone_must_be_e164(run_export: Run) -> None:
         "ORDER BY n"
     )
     assert [r["PhoneNumber"] for r in exported_rows(result)] == ["+14155550123"]
-    assert [p["row"] for p in problems_of(result)] == ["2", "3"]
+    assert [p["result_row"] for p in problems_of(result)] == ["2", "3"]
     assert all("E.164" in p["reason"] for p in problems_of(result))
 
 
@@ -60,7 +60,7 @@ def test_duplicate_identifiers_keep_first_row_across_batches(run_export: Run) ->
         ("b@x.io", "other"),
         ("c@x.io", "other2"),
     ]
-    assert [(p["row"], p["column"]) for p in problems_of(result)] == [
+    assert [(p["result_row"], p["column"]) for p in problems_of(result)] == [
         ("3", "Email (email)"),
         ("5", "Email (email)"),
     ]
@@ -74,7 +74,7 @@ def test_duplicate_event_unique_id_rejected(run_export: Run) -> None:
                t(event_id, metric_name, occurred_at, email)"""
     result = run_export(query, kind="events")
     assert [r["Unique ID"] for r in exported_rows(result)] == ["e1", "e2"]
-    assert [(p["row"], p["column"]) for p in problems_of(result)] == [("2", "Unique ID (event_id)")]
+    assert [(p["result_row"], p["column"]) for p in problems_of(result)] == [("2", "Unique ID (event_id)")]
 
 
 def test_profile_without_any_identifier_rejected(run_export: Run) -> None:
@@ -82,7 +82,7 @@ def test_profile_without_any_identifier_rejected(run_export: Run) -> None:
                t(n, email, external_id) ORDER BY n"""
     result = run_export(query)
     assert [r["ExternalID"] for r in exported_rows(result)] == ["x-2"]
-    assert [p["row"] for p in problems_of(result)] == ["1", "3"]
+    assert [p["result_row"] for p in problems_of(result)] == ["1", "3"]
     assert all(p["reason"] == "no profile identifier (all empty)" for p in problems_of(result))
 
 
@@ -93,7 +93,7 @@ def test_event_missing_required_values_rejected(run_export: Run) -> None:
                ORDER BY n"""
     result = run_export(query, kind="events")
     assert [r["Unique ID"] for r in exported_rows(result)] == ["e1"]
-    found = [(p["row"], p["column"], p["reason"]) for p in problems_of(result)]
+    found = [(p["result_row"], p["column"], p["reason"]) for p in problems_of(result)]
     assert found == [
         ("2", "Metric Name (metric_name)", "required value missing"),
         ("3", "Event Timestamp (timestamp)", "required value missing"),
@@ -160,7 +160,8 @@ def test_strict_fails_and_writes_no_final_file(run_export: Run, tmp_path: Path) 
     with pytest.raises(SyncError) as raised:
         run_export("SELECT * FROM (VALUES ('a@x.io'), ('broken')) t(email)", strict=True)
     message = str(raised.value)
-    assert "1 problem(s) found, first:" in message and "row 2, column Email (email)" in message
+    assert "1 problem(s) found, first: result row 2 (would be in " in message
+    assert ".csv), column Email (email)" in message
     out = tmp_path / "out"
     assert not list(out.glob("*.csv")) and not list(out.glob("*.manifest.json"))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
@@ -173,7 +174,7 @@ def test_strict_fails_in_a_later_batch_after_earlier_ones_written(run_export: Ru
     query = f"SELECT * FROM (VALUES {rows}, (12, 'broken'), (13, 'v@x.io')) t(n, email) ORDER BY n"
     with pytest.raises(SyncError) as raised:
         run_export(query, strict=True, batch_rows=2)  # batches 1-5 are clean and already written
-    assert "row 12, column Email (email)" in str(raised.value)
+    assert "result row 12 (would be in " in str(raised.value)
     out = tmp_path / "out"
     assert not list(out.glob("*.csv")) and not list(out.glob("*.manifest.json"))
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
