@@ -93,7 +93,7 @@ def check_key_cmd(path: Path) -> None:
         raise SyncError(
             f"key refused: {verdict.reason}",
             str(path),
-            "generate an accepted key with `klaviyo-sync keygen --type ed25519 --out PATH`",
+            verdict.fix,
         )
     bits = f" {verdict.bits} bits" if verdict.bits else ""
     click.echo(f"OK: {verdict.key_type}{bits} {verdict.fingerprint} - Klaviyo accepts this key")

@@ -37,6 +37,7 @@ class KeyCheck:
     key_type: str = ""
     bits: int | None = None
     fingerprint: str = ""
+    fix: str = "generate an accepted key with `klaviyo-sync keygen --type ed25519 --out PATH`"
 
 
 def fingerprint(blob: bytes) -> str:
@@ -121,7 +122,11 @@ def check_public_key(text: str) -> KeyCheck:
         return KeyCheck(False, "the file is empty")
     joined = "\n".join(lines)
     if "PRIVATE KEY" in joined:
-        return KeyCheck(False, "this is a PRIVATE key: paste only the .pub file, never the private one")
+        return KeyCheck(
+            False,
+            "this is a PRIVATE key: paste only the .pub file, never the private one",
+            fix="pass the .pub file (PATH.pub, written next to the private key by `klaviyo-sync keygen`)",
+        )
     if joined.startswith("---- BEGIN SSH2 PUBLIC KEY"):
         return KeyCheck(False, "RFC 4716 (SSH2) format: convert it with `ssh-keygen -i -f FILE`")
     if joined.startswith("-----BEGIN"):
