@@ -44,15 +44,18 @@ class Problem:
 
 
 class _SortedRuns:
-    """A set of uint64 kept as a few sorted runs (at most MAX_RUNS, merged like a binary counter
-    once there are more), behind a presence bitset indexed by the values' top bits: sorted lookups
-    and inserts walk both the bitset and the runs in order, which keeps them cache friendly.
+    """A set of uint64 kept as sorted runs (merged like a binary counter once there are more than
+    MAX_RUNS, up to MAX_RUN_VALUES each), behind a presence bitset indexed by the values' top bits:
+    sorted lookups and inserts walk both the bitset and the runs in order (cache friendly).
 
     The bitset grows with the set (16 bits per value: about 6% of misses reach the runs) up to
     8 MB, so a small export never touches (page-faults) megabytes it does not need."""
 
     MIN_BITS, MAX_BITS, BITS_PER_VALUE = 16, 26, 16
     MAX_RUNS = 8
+    # runs stop growing at 8 MB: merging two huge runs would briefly hold both and their union,
+    # and the bitset keeps the extra runs cheap to search (only its rare false hits reach them)
+    MAX_RUN_VALUES = 1 << 20
 
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
@@ -98,10 +101,17 @@ class _SortedRuns:
             self._mark(ordered)
         if len(self.runs) <= self.MAX_RUNS:
             return
-        while len(self.runs) > 1 and self.runs[-2].size <= 2 * self.runs[-1].size:
+        while (
+            len(self.runs) > 1
+            and self.runs[-2].size <= 2 * self.runs[-1].size
+            and self.runs[-2].size + self.runs[-1].size <= self.MAX_RUN_VALUES
+        ):
             newer, older = self.runs.pop(), self.runs.pop()
+            merged = np.concatenate([older, newer])
+            del newer, older  # the old runs go as soon as they are copied: memory is one run, not two
             # two sorted runs: the stable sort (timsort) finds them and merges them in linear time
-            self.runs.append(np.sort(np.concatenate([older, newer]), kind="stable"))
+            merged.sort(kind="stable")
+            self.runs.append(merged)
 
 
 @dataclass

@@ -149,6 +149,8 @@ class PartWriter:
             self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-export-sha256")
         self._hashing.append(self._hasher.submit(self._hash.update, data))
         self._file.write(data)
+        while len(self._hashing) > 2:  # bounded: a slow hasher holds at most two batches' bytes
+            self._hashing.pop(0).result()
         self.parts[-1].rows += rows
         self.parts[-1].bytes += size
 
