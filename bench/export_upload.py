@@ -5,7 +5,9 @@
 2. Upload MB/s of our paramiko upload (temp name, size check, rename) divided by OpenSSH
    `sftp -b` for the same 500 MB file over loopback, both to a real sshd on 127.0.0.1. Target >= 0.8.
 
-Medians of `--repeat` runs (the export after `--warmup` untimed runs of each side).
+Medians of `--repeat` runs (the export after `--warmup` untimed runs of each side). Both ratios are
+printed; the closing `RESULT export_upload_lower_ratio` line is the lower of the two (with
+`--skip-upload`: `RESULT export_rows_per_s_vs_duckdb_copy`).
 Usage: `.venv/bin/python bench/export_upload.py [--rows N] [--mb N] [--skip-upload]`.
 """
 
@@ -183,9 +185,13 @@ def main() -> None:
         upload_ratio = None if args.skip_upload else bench_upload(work, args.mb, args.repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"RESULT export_rows_per_s_vs_duckdb_copy {export_ratio:.2f} target >= 0.8")
-    if upload_ratio is not None:
-        print(f"RESULT upload_mb_per_s_vs_openssh_sftp {upload_ratio:.2f} target >= 0.8")
+    print(f"export rows/s / DuckDB COPY: {export_ratio:.2f} (target >= 0.8)")
+    if upload_ratio is None:
+        print(f"RESULT export_rows_per_s_vs_duckdb_copy {export_ratio:.2f} target >= 0.8")
+        return
+    print(f"upload MB/s / OpenSSH sftp -b: {upload_ratio:.2f} (target >= 0.8)")
+    # one RESULT line per bench: both ratios share the target, so the lower one decides
+    print(f"RESULT export_upload_lower_ratio {min(export_ratio, upload_ratio):.2f} target >= 0.8")
 
 
 if __name__ == "__main__":
