@@ -155,8 +155,11 @@ def main() -> None:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"RESULT dbt_full_build_vs_hand_sql {full / hand:.2f} target <= 1.5")
-    print(f"RESULT dbt_incremental_vs_full_build {incremental / full:.3f} target <= 0.05")
+    print(f"full dbt build / hand-written SQL: {full / hand:.2f} (target <= 1.5)")
+    print(f"incremental build / full build: {incremental / full:.3f} (target <= 0.05)")
+    # one RESULT line per bench: each ratio as a share of its own target, the larger one decides
+    worst = max(full / hand / 1.5, incremental / full / 0.05)
+    print(f"RESULT dbt_ratios_share_of_target {worst:.2f} target <= 1.0")
 
 
 if __name__ == "__main__":
