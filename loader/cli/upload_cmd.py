@@ -12,27 +12,57 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from loader.cli.app import main
+from loader.errors import SyncError
 from loader.export.exporter import read_manifest
 from loader.export.history import ImportHistory, history_path
 from loader.export.settings import resolve_sftp_settings
 from loader.export.uploader import FOLDERS, UploadOptions, upload_files
 
 
-def _expand(files: tuple[Path, ...]) -> list[Path]:
-    """Files as given; a `*.manifest.json` stands for the CSV files it lists."""
+def _expand(files: tuple[Path, ...]) -> tuple[list[Path], dict[Path, str]]:
+    """Files as given; a `*.manifest.json` stands for the CSV files it lists. Also the `kind` of
+    each manifest given (profiles or events)."""
     out: list[Path] = []
+    kinds: dict[Path, str] = {}
     for path in files:
         if path.name.endswith(".manifest.json"):
-            entries: list[dict[str, object]] = read_manifest(path).get("files") or []  # type: ignore[assignment]
+            manifest = read_manifest(path)
+            entries: list[dict[str, object]] = manifest.get("files") or []  # type: ignore[assignment]
             out += [path.parent / str(entry["name"]) for entry in entries]
+            kinds[path] = str(manifest.get("kind") or "")
         else:
             out.append(path)
-    return out
+    return out, kinds
+
+
+def choose_folder(folder: str | None, kinds: dict[Path, str]) -> str:
+    """`--folder`, checked against the kind of every manifest given; the manifests' kind when
+    `--folder` is not given. A profiles export is never sent to events/ or the other way round."""
+    for manifest, kind in kinds.items():
+        if kind not in FOLDERS:
+            raise SyncError(
+                f"manifest kind {kind!r} is not profiles or events",
+                f"{manifest}, key kind",
+                "pass a manifest written by `klaviyo-sync export`",
+            )
+        if folder is None:
+            folder = kind
+        elif kind != folder:
+            raise SyncError(
+                f"this manifest holds a {kind} export but --folder is {folder}",
+                str(manifest),
+                f"use --folder {kind} (or leave --folder out): Klaviyo imports {folder}/ files as {folder}",
+            )
+    if folder is None:
+        raise SyncError("no import folder given", "--folder", "pass --folder profiles or --folder events")
+    return folder
 
 
 @main.command("upload")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--folder", type=click.Choice(FOLDERS), required=True, help="Klaviyo import folder.")
+@click.option(
+    "--folder", type=click.Choice(FOLDERS), help="Klaviyo import folder (default: the manifest's kind)."
+)
 @click.option("--host", help="[export.sftp] host")
 @click.option("--port", type=int, help="[export.sftp] port (default 22)")
 @click.option("--user", help="[export.sftp] user")
@@ -41,6 +71,9 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
 @click.option(
     "--host-fingerprint", help="Pinned server key fingerprint, SHA256:... (instead of known_hosts)."
 )
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), help="[export.sftp] timeout, seconds (default 30)."
+)
 @click.option("--parallel", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Retries per file.")
 @click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
@@ -48,13 +81,14 @@ def _expand(files: tuple[Path, ...]) -> list[Path]:
 @click.option("--force", is_flag=True, help="Upload again files the import history shows as completed.")
 def upload_cmd(
     files: tuple[Path, ...],
-    folder: str,
+    folder: str | None,
     host: str | None,
     port: int | None,
     user: str | None,
     key_path: str | None,
     known_hosts: str | None,
     host_fingerprint: str | None,
+    timeout: float | None,
     parallel: int,
     retries: int,
     history_file: str | None,
@@ -62,8 +96,9 @@ def upload_cmd(
     force: bool,
 ) -> None:
     """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
-    settings = resolve_sftp_settings(host, port, user, key_path, known_hosts, host_fingerprint)
-    paths = _expand(files)
+    paths, kinds = _expand(files)
+    folder = choose_folder(folder, kinds)
+    settings = resolve_sftp_settings(host, port, user, key_path, known_hosts, host_fingerprint, timeout)
     options = UploadOptions(folder, parallel=parallel, attempts=retries + 1, force=force)
     history = ImportHistory(history_path(history_file))
     columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())

@@ -108,11 +108,28 @@ def load_private_key(path: Path, passphrase: str | None = None) -> paramiko.PKey
             "set export.sftp.key_passphrase in .dlt/secrets.toml or EXPORT__SFTP__KEY_PASSPHRASE",
         ) from exc
     except (paramiko.SSHException, ValueError, OSError) as exc:
+        if passphrase and _encrypted(path):
+            raise SyncError(
+                "wrong passphrase for the private key",
+                f"{path}, passphrase from export.sftp.key_passphrase",
+                "set the key's passphrase in .dlt/secrets.toml [export.sftp] key_passphrase "
+                "or EXPORT__SFTP__KEY_PASSPHRASE",
+            ) from exc
         raise SyncError(
             f"cannot read the private key ({type(exc).__name__}; wrong passphrase or not an SSH key)",
             str(path),
             "check the passphrase, or generate a new key with `klaviyo-sync keygen`",
         ) from exc
+
+
+def _encrypted(path: Path) -> bool:
+    try:
+        paramiko.PKey.from_path(path)
+    except (paramiko.PasswordRequiredException, TypeError):
+        return True
+    except (paramiko.SSHException, ValueError, OSError):
+        return False
+    return False
 
 
 def check_public_key(text: str) -> KeyCheck:

@@ -8,6 +8,7 @@ port = 22
 user = "XXXXXX_XXXXX"
 key_path = "~/.ssh/klaviyo_sftp"
 known_hosts = "~/.ssh/known_hosts"      # or host_fingerprint = "SHA256:..."
+timeout = 30                            # seconds without an answer before a retry (--timeout)
 
 # .dlt/secrets.toml (or env EXPORT__SFTP__KEY_PASSPHRASE)
 [export.sftp]
@@ -23,7 +24,7 @@ from typing import Any
 import dlt
 
 from loader.errors import SyncError
-from loader.export.sftp import SftpSettings
+from loader.export.sftp import DEFAULT_TIMEOUT, SftpSettings, check_local_setup
 
 SECTION = "export.sftp"
 
@@ -53,8 +54,13 @@ def resolve_sftp_settings(
     key_path: str | Path | None = None,
     known_hosts: str | Path | None = None,
     host_fingerprint: str | None = None,
+    timeout: float | None = None,
 ) -> SftpSettings:
-    """Merge CLI values over config; refuse to run without a way to verify the host key."""
+    """Merge CLI values over config; refuse to run without a way to verify the host key.
+
+    The known_hosts file and the key (with its passphrase) are checked here, once: a mistake fails
+    before any connection, retry or import-history entry.
+    """
     known = _path(known_hosts or _config("known_hosts"))
     pinned = host_fingerprint or _config("host_fingerprint")
     if known is None and not pinned:
@@ -63,19 +69,25 @@ def resolve_sftp_settings(
             f"--known-hosts / --host-fingerprint or [{SECTION}] known_hosts / host_fingerprint",
             "pass a known_hosts file holding the server's key, or pin its SHA256 fingerprint",
         )
-    raw_port = port or _config("port") or 22
-    try:
-        port_number = int(raw_port)
-    except (TypeError, ValueError) as exc:
-        raise SyncError(
-            f"port {raw_port!r} is not a number", f"--port or [{SECTION}] port", "e.g. 22"
-        ) from exc
-    return SftpSettings(
+    settings = SftpSettings(
         host=str(_required(host or _config("host"), "--host", "host")),
         user=str(_required(user or _config("user"), "--user", "user")),
         key_path=Path(str(_required(_path(key_path or _config("key_path")), "--key", "key_path"))),
         known_hosts=known,
         host_fingerprint=str(pinned) if pinned else None,
-        port=port_number,
+        port=int(_number(port or _config("port") or 22, "port", "e.g. 22")),
         key_passphrase=dlt.secrets.get(f"{SECTION}.key_passphrase", str) or None,
+        timeout=_number(timeout or _config("timeout") or DEFAULT_TIMEOUT, "timeout", "seconds, e.g. 30"),
     )
+    check_local_setup(settings)
+    return settings
+
+
+def _number(raw: Any, key: str, example: str) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if value <= 0:
+        raise SyncError(f"{key} {raw!r} is not a positive number", f"--{key} or [{SECTION}] {key}", example)
+    return value

@@ -1,21 +1,28 @@
-"""One verified SFTP connection and one safe file transfer (paramiko).
+"""One verified SFTP connection to Klaviyo's import server (paramiko); the transfer is in transfer.py.
 
 - Host keys are always verified: known_hosts (entries `[host]:port` for ports other than 22) with a
   reject-by-default policy, or a pinned `SHA256:` fingerprint. An unknown host is never trusted.
 - Fast ciphers first (`aes128-gcm@openssh.com` roughly doubles paramiko's throughput).
-- A file goes to `<folder>/.<name>.part`, its size is checked on the server (and its sha256 when the
-  server offers the `check-file` extension; OpenSSH does not), then it is renamed to `<folder>/<name>`
-  (`posix-rename`, else plain rename): the import folder never sees a partial file under its final
-  name. After a dropped connection the transfer resumes from the size of the remote `.part` file,
-  once its last bytes are confirmed equal to the local file.
+- A server that stops answering without closing the connection cannot hang an upload: the SFTP
+  channel has a timeout (`SftpSettings.timeout`, `[export.sftp] timeout`, default 30 s) and the
+  transport sends keepalives every 15 s; a stall becomes a `TimeoutError`, which the uploader retries.
+- `check_local_setup` proves, once and before any connection, that the known_hosts file exists and
+  that the private key loads (with its passphrase): those mistakes fail fast instead of per file.
+
+Temporary names: a file is written as `<folder>/.<name>.part` in the import folder itself (Klaviyo's
+server shows only `profiles/` and `events/`, so there is nowhere else to put it; klaviyo-facts.md
+§4.1), then renamed to `<folder>/<name>`. This assumes Klaviyo ingests only finished `.csv` files and
+ignores a dot-file ending in `.part`: §4.1 says "CSVs placed into the events folder will generate
+Klaviyo events" but does not state what happens to other names, so it is an assumption, not a
+documented guarantee.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import socket
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +36,17 @@ from loader.export.keys import fingerprint, load_private_key
 log = logging.getLogger(__name__)
 
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr")
-WRITE_REQUEST_BYTES = 255 * 1024  # OpenSSH drops the session on SFTP writes over 256 KiB
-READ_BLOCK_BYTES = 4 * 1024 * 1024
-RESUME_CHECK_BYTES = 64 * 1024
 WINDOW_BYTES = 16 * 1024 * 1024
+KEEPALIVE_SECONDS = 15
+DEFAULT_TIMEOUT = 30.0
 
 
 @dataclass
 class SftpSettings:
-    """Where and how to connect. `key_passphrase` is a secret: never logged, never in repr."""
+    """Where and how to connect. `key_passphrase` is a secret: never logged, never in repr.
+
+    `timeout` bounds the connection set-up and every wait for the server during a transfer.
+    """
 
     host: str
     user: str
@@ -46,11 +55,38 @@ class SftpSettings:
     host_fingerprint: str | None = None
     port: int = 22
     key_passphrase: str | None = field(default=None, repr=False)
-    timeout: float = 20.0
+    timeout: float = DEFAULT_TIMEOUT
+    _key: paramiko.PKey | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def address(self) -> str:
         return f"{self.user}@{self.host}:{self.port}"
+
+    def private_key(self) -> paramiko.PKey:
+        """The client key, loaded once (SyncError when missing, locked or a wrong passphrase)."""
+        if self._key is None:
+            self._key = load_private_key(self.key_path, self.key_passphrase)
+        return self._key
+
+
+def check_local_setup(settings: SftpSettings) -> None:
+    """Fail fast, before any connection: the known_hosts file is readable and the key loads."""
+    if settings.known_hosts is not None:
+        _require_known_hosts(settings.known_hosts)
+    settings.private_key()
+
+
+def _require_known_hosts(path: Path) -> None:
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise SyncError(
+            f"known_hosts file not readable ({type(exc).__name__})",
+            f"{path}, from --known-hosts or [export.sftp] known_hosts",
+            "pass the file holding the server's host key (verify its fingerprint, then ssh-keyscan it), "
+            "or pin the key with --host-fingerprint",
+        ) from exc
 
 
 class _RejectUnlessPinned(paramiko.MissingHostKeyPolicy):
@@ -89,16 +125,32 @@ def _transport_factory(sock: socket.socket, **kwargs: Any) -> paramiko.Transport
     return transport
 
 
+def _open_sftp(transport: paramiko.Transport, timeout: float) -> paramiko.SFTPClient:
+    """The SFTP channel, with `timeout` on every later wait; a server silent during the set-up
+    gets its connection closed by a timer (paramiko's subsystem request has no timeout)."""
+    guard = threading.Timer(timeout, transport.close)
+    guard.daemon = True
+    guard.start()
+    try:
+        channel = transport.open_session(timeout=timeout)
+        channel.settimeout(timeout)
+        channel.invoke_subsystem("sftp")
+        return paramiko.SFTPClient(channel)
+    except (EOFError, paramiko.SSHException) as exc:
+        if not guard.is_alive():
+            raise TimeoutError(f"no answer from the server for {timeout:g} s opening SFTP") from exc
+        raise
+    finally:
+        guard.cancel()
+
+
 @contextmanager
 def connect(settings: SftpSettings) -> Iterator[paramiko.SFTPClient]:
     """An authenticated SFTP session; raises SyncError for trust/auth problems, OSError otherwise."""
-    key = load_private_key(settings.key_path, settings.key_passphrase)
+    key = settings.private_key()
     client = paramiko.SSHClient()
     if settings.known_hosts is not None:
-        if not settings.known_hosts.is_file():
-            raise SyncError(
-                "known_hosts file not found", str(settings.known_hosts), "pass --known-hosts FILE"
-            )
+        _require_known_hosts(settings.known_hosts)
         client.load_system_host_keys(str(settings.known_hosts))
     client.set_missing_host_key_policy(_RejectUnlessPinned(settings))
     try:
@@ -110,11 +162,14 @@ def connect(settings: SftpSettings) -> Iterator[paramiko.SFTPClient]:
             timeout=settings.timeout,
             banner_timeout=settings.timeout,
             auth_timeout=settings.timeout,
+            channel_timeout=settings.timeout,
             allow_agent=False,
             look_for_keys=False,
             transport_factory=_transport_factory,
         )
-        yield client.open_sftp()
+        transport = client.get_transport()
+        transport.set_keepalive(KEEPALIVE_SECONDS)
+        yield _open_sftp(transport, settings.timeout)
     except paramiko.BadHostKeyException as exc:
         raise SyncError(
             f"host key mismatch for {settings.host}:{settings.port}: server sent {exc.key.get_name()} "
@@ -132,105 +187,3 @@ def connect(settings: SftpSettings) -> Iterator[paramiko.SFTPClient]:
         ) from exc
     finally:
         client.close()
-
-
-@dataclass
-class Transfer:
-    """What one attempt did: where it started (resume offset) and the remote paths."""
-
-    remote_path: str
-    temp_path: str
-    size: int
-    resumed_from: int = 0
-    checksum_verified: bool = False
-
-
-def remote_paths(local: Path, folder: str) -> tuple[str, str]:
-    folder = folder.strip("/")
-    return f"{folder}/{local.name}", f"{folder}/.{local.name}.part"
-
-
-def send_file(
-    sftp: paramiko.SFTPClient, local: Path, folder: str, on_bytes: Callable[[int], None] | None = None
-) -> Transfer:
-    """Upload `local` into `folder` through a temporary name, verify it, rename it into place.
-
-    `on_bytes(n)` is called with the number of bytes of the file sent so far (resumed bytes included).
-    """
-    final, temp = remote_paths(local, folder)
-    transfer = Transfer(final, temp, local.stat().st_size)
-    transfer.resumed_from = _resume_offset(sftp, local, temp, transfer.size)
-    if transfer.resumed_from:
-        log.warning("resuming %s at byte %d of %d", local.name, transfer.resumed_from, transfer.size)
-        if on_bytes:
-            on_bytes(transfer.resumed_from)
-    _write(sftp, local, temp, transfer.resumed_from, on_bytes)
-    remote_size = sftp.stat(temp).st_size
-    if remote_size != transfer.size:
-        raise OSError(
-            f"size check failed for {temp}: {remote_size} bytes on the server, {transfer.size} local"
-        )
-    transfer.checksum_verified = _checksum_matches(sftp, local, temp)
-    _rename(sftp, temp, final)
-    return transfer
-
-
-def _resume_offset(sftp: paramiko.SFTPClient, local: Path, temp: str, size: int) -> int:
-    try:
-        have = int(sftp.stat(temp).st_size or 0)
-    except FileNotFoundError:
-        return 0
-    if have == 0 or have > size:
-        return 0
-    check = min(RESUME_CHECK_BYTES, have)
-    with sftp.open(temp, "rb") as remote, local.open("rb") as source:
-        remote.seek(have - check)
-        source.seek(have - check)
-        if remote.read(check) != source.read(check):
-            log.warning("partial %s differs from the local file: starting again", temp)
-            return 0
-    return have
-
-
-def _write(
-    sftp: paramiko.SFTPClient, local: Path, temp: str, offset: int, on_bytes: Callable[[int], None] | None
-) -> None:
-    with sftp.open(temp, "r+b" if offset else "wb") as remote, local.open("rb") as source:
-        remote.MAX_REQUEST_SIZE = WRITE_REQUEST_BYTES
-        remote.set_pipelined(True)
-        remote.seek(offset)
-        source.seek(offset)
-        while block := source.read(READ_BLOCK_BYTES):
-            remote.write(block)
-            offset += len(block)
-            if on_bytes:
-                on_bytes(offset)
-
-
-def _checksum_matches(sftp: paramiko.SFTPClient, local: Path, temp: str) -> bool:
-    """True when the server confirmed the sha256; False when it cannot (OpenSSH has no check-file)."""
-    try:
-        with sftp.open(temp, "rb") as remote:
-            remote_digest = remote.check("sha256", 0, 0, 0)
-    except OSError:
-        return False
-    digest = hashlib.sha256()
-    with local.open("rb") as source:
-        while block := source.read(READ_BLOCK_BYTES):
-            digest.update(block)
-    if remote_digest != digest.digest():
-        sftp.remove(temp)
-        raise OSError(f"sha256 mismatch for {temp}: the upload will start again")
-    return True
-
-
-def _rename(sftp: paramiko.SFTPClient, temp: str, final: str) -> None:
-    try:
-        sftp.posix_rename(temp, final)
-    except OSError:
-        try:
-            sftp.stat(final)
-            sftp.remove(final)
-        except FileNotFoundError:
-            pass
-        sftp.rename(temp, final)

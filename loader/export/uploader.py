@@ -9,6 +9,7 @@ recorded in the import history (incomplete when it starts or fails, completed on
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import logging
 import socket
@@ -25,7 +26,8 @@ import tenacity
 from loader.errors import SyncError
 from loader.export.filecheck import scan_csv
 from loader.export.history import COMPLETED, ImportHistory, ImportRecord
-from loader.export.sftp import SftpSettings, Transfer, connect, remote_paths, send_file
+from loader.export.sftp import SftpSettings, check_local_setup, connect
+from loader.export.transfer import Transfer, remote_paths, send_file
 from loader.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -60,14 +62,20 @@ def upload_files(
     history: ImportHistory,
     on_bytes: ByteCallback | None = None,
 ) -> list[ImportRecord]:
-    """Upload every file; raise one SyncError naming the failed ones after all have been tried."""
+    """Upload every file; raise a SyncError for the failed ones after all have been tried.
+
+    The local set-up (known_hosts, key, passphrase) is checked once first: a mistake there fails
+    before any history entry or connection. One failed file re-raises its own error unchanged.
+    """
     if options.folder not in FOLDERS:
         raise SyncError(f"unknown folder {options.folder!r}", "--folder", "use profiles or events")
     for path in files:
         if not path.is_file():
             raise SyncError("file to upload not found", str(path), "check the path (see the export manifest)")
-    files = files if options.force else _not_yet_uploaded(settings, files, options.folder, history)
+    check_local_setup(settings)
     facts = {path: file_facts(path) for path in files}  # refuses non-UTF-8 files before sending
+    if not options.force:
+        files = _not_yet_uploaded(settings, files, options.folder, history, facts)
     if not files:
         return []
     done: list[ImportRecord] = []
@@ -83,30 +91,45 @@ def upload_files(
             except Exception as exc:  # noqa: BLE001 - reported together below
                 failed.append((futures[future], exc))
     if failed:
-        path, first = failed[0]
-        raise SyncError(
-            f"{len(failed)} of {len(files)} upload(s) failed; first: {path.name}: {redact(str(first))}",
-            settings.address,
-            "fix the cause and run the same upload again: finished files are in place, partial ones resume",
-        )
+        raise _failure(settings, failed, len(files))
     return done
 
 
+def _failure(settings: SftpSettings, failed: list[tuple[Path, BaseException]], total: int) -> BaseException:
+    """One failed file: its own error. Several: a count, the first one's what and where."""
+    path, first = failed[0]
+    if len(failed) == 1:
+        return first
+    for other, exc in failed:
+        log.error("%s: %s", other.name, redact(str(exc)))
+    what = first.what if isinstance(first, SyncError) else f"{type(first).__name__}: {redact(str(first))}"
+    where = first.where if isinstance(first, SyncError) else settings.address
+    return SyncError(
+        f"{len(failed)} of {total} upload(s) failed (each is logged above); first: {path.name}: {what}",
+        where,
+        "fix the cause and run the same upload again: finished files are in place, partial ones resume",
+    )
+
+
 def _not_yet_uploaded(
-    settings: SftpSettings, files: Sequence[Path], folder: str, history: ImportHistory
+    settings: SftpSettings,
+    files: Sequence[Path],
+    folder: str,
+    history: ImportHistory,
+    facts: dict[Path, tuple[int | None, str]],
 ) -> list[Path]:
-    """Files without a completed upload of the same bytes to the same place (a re-run never
-    imports a finished file twice); each skipped file is logged."""
+    """Files without a completed upload of the same bytes (size and sha256) to the same place (a
+    re-run never imports a finished file twice, a changed file is sent again); skips are logged."""
     host = f"{settings.host}:{settings.port}"
     completed = {
-        (r.file, r.remote_path, r.bytes)
+        (r.file, r.remote_path, r.bytes, r.sha256)
         for r in history.records()
         if r.status == COMPLETED and r.host == host
     }
     pending = []
     for path in files:
         remote = remote_paths(path, folder)[0]
-        if (str(path.resolve()), remote, path.stat().st_size) in completed:
+        if (str(path.resolve()), remote, path.stat().st_size, facts[path][1]) in completed:
             log.warning(
                 "%s: already uploaded to %s (see `klaviyo-sync imports`; --force sends it again)",
                 path.name,
@@ -123,7 +146,7 @@ def upload_one(
     options: UploadOptions,
     history: ImportHistory,
     on_bytes: ByteCallback | None = None,
-    facts: tuple[int | None, str | None] | None = None,
+    facts: tuple[int | None, str] | None = None,
 ) -> ImportRecord:
     rows, sha256 = facts or file_facts(local)
     record = ImportRecord(
@@ -209,8 +232,9 @@ def _send(
         ) from exc
 
 
-def file_facts(local: Path) -> tuple[int | None, str | None]:
-    """Rows and sha256 from the export manifest next to the file; else rows from a UTF-8 scan."""
+def file_facts(local: Path) -> tuple[int | None, str]:
+    """Rows and sha256 from the export manifest next to the file; else a UTF-8 scan counts the
+    rows while another thread hashes the file (hashlib releases the GIL)."""
     for manifest in local.parent.glob("*.manifest.json"):
         try:
             files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
@@ -219,4 +243,15 @@ def file_facts(local: Path) -> tuple[int | None, str | None]:
         for entry in files:
             if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
                 return int(entry["rows"]), str(entry["sha256"])
-    return scan_csv(local), None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_of, local)
+        rows = scan_csv(local)
+        return rows, digest.result()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(4 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()

@@ -42,7 +42,7 @@ def test_passphrase_protected_key(tmp_path: Path) -> None:
     assert isinstance(load_private_key(tmp_path / "k", "correct horse"), paramiko.Ed25519Key)
     with pytest.raises(SyncError, match="encrypted and no passphrase"):
         load_private_key(tmp_path / "k")
-    with pytest.raises(SyncError, match="cannot read the private key") as raised:
+    with pytest.raises(SyncError, match="wrong passphrase for the private key") as raised:
         load_private_key(tmp_path / "k", "s3cr3t-guess")
     assert "s3cr3t-guess" not in str(raised.value)
 
@@ -105,7 +105,14 @@ def test_check_key_cli(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["check-key", str(tmp_path / "good")])
     assert bad.exit_code == 1
     assert "Error: key refused: this is a PRIVATE key" in bad.stderr and str(tmp_path / "good") in bad.stderr
+    assert "- pass the .pub file" in bad.stderr and "generate an accepted key" not in bad.stderr
     assert "BEGIN OPENSSH" not in bad.output
+
+
+def test_unreadable_private_key_is_not_called_a_wrong_passphrase(tmp_path: Path) -> None:
+    (tmp_path / "junk").write_text("not a key\n")
+    with pytest.raises(SyncError, match="cannot read the private key"):
+        load_private_key(tmp_path / "junk", "any")
 
 
 def test_keygen_cli_asks_for_a_passphrase(tmp_path: Path) -> None:

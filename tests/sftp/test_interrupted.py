@@ -1,4 +1,5 @@
-"""sshd killed mid-upload: no file under the final name; a retry resumes and completes byte-identical."""
+"""sshd killed or stalled (SIGSTOP) mid-upload: no file under the final name; a retry resumes and
+completes byte-identical. A server refusing to resume gets the file again from byte 0."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import os
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from loader.errors import SyncError
 from loader.export.history import ImportHistory
 from loader.export.sftp import SftpSettings
-from loader.export.uploader import UploadOptions, upload_files
+from loader.export.uploader import ByteCallback, UploadOptions, upload_files
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
 pytestmark = pytest.mark.sftp
@@ -74,7 +76,7 @@ def test_server_down_leaves_no_final_file_then_rerun_completes(
             sftp_remote.stop()
 
     options = UploadOptions("profiles", attempts=2, backoff=0.05)
-    with pytest.raises(SyncError, match="1 of 1 upload\\(s\\) failed; first: big.csv"):
+    with pytest.raises(SyncError, match=r"^upload of big.csv failed after 2 attempt\(s\): "):
         upload_files(settings, [local], options, history, kill_server)
     folder = sftp_remote.remote / "profiles"
     assert not (folder / "big.csv").exists()
@@ -88,3 +90,97 @@ def test_server_down_leaves_no_final_file_then_rerun_completes(
     assert record.status == "completed" and record.resumed_from == partial
     assert (folder / "big.csv").read_bytes() == local.read_bytes()
     assert [r.status for r in history.records()] == ["incomplete", "completed"]
+
+
+STALL_SIZE = 8 * 1024 * 1024
+
+
+def _stall_setup(server: SshdServer, keys: ClientKeys, tmp_path: Path) -> tuple[SftpSettings, Path]:
+    settings, local = _setup(server, keys, tmp_path)
+    local.write_bytes(local.read_bytes()[:STALL_SIZE])
+    settings.timeout = 2.0
+    return settings, local
+
+
+def _freeze_once(server: SshdServer, frozen: list[object]) -> ByteCallback:
+    """A progress callback that SIGSTOPs the sshd session serving the upload once 2 MiB are on disk."""
+
+    def on_bytes(path: Path, sent: int) -> None:
+        if not frozen:
+            _wait_for_partial(server, path.name, 2 * 1024 * 1024)
+            frozen.extend(server.freeze_sessions())
+
+    return on_bytes
+
+
+def test_stalled_server_times_out_clearly_then_rerun_completes(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
+) -> None:
+    settings, local = _stall_setup(sftp_remote, sftp_keys, tmp_path)
+    history = ImportHistory(tmp_path / "h.jsonl")
+    frozen: list[object] = []
+    started = time.monotonic()
+    with pytest.raises(SyncError) as raised:
+        upload_files(
+            settings,
+            [local],
+            UploadOptions("profiles", attempts=1),
+            history,
+            _freeze_once(sftp_remote, frozen),
+        )
+    assert frozen and time.monotonic() - started < 20
+    assert str(raised.value).startswith(
+        "upload of big.csv failed after 1 attempt(s): TimeoutError: no answer from the server for 2 s "
+        f"while writing profiles/.big.csv.part ({settings.address}) - check that the server is reachable"
+    )
+    folder = sftp_remote.remote / "profiles"
+    assert not (folder / "big.csv").exists()
+    assert 0 < (folder / ".big.csv.part").stat().st_size < STALL_SIZE
+
+    psutil.wait_procs(sftp_remote.thaw_sessions(), timeout=10)  # the stalled session notices and exits
+    [record] = upload_files(settings, [local], UploadOptions("profiles", attempts=1), history)
+    assert record.status == "completed" and record.resumed_from > 0
+    assert (folder / "big.csv").read_bytes() == local.read_bytes()
+
+
+def test_stall_is_retried_with_backoff_and_resumed(
+    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, local = _stall_setup(sftp_remote, sftp_keys, tmp_path)
+    frozen: list[object] = []
+    options = UploadOptions("profiles", attempts=3, backoff=0.1)
+    with caplog.at_level(logging.WARNING, logger="loader.export"):
+        [record] = upload_files(
+            settings, [local], options, ImportHistory(tmp_path / "h.jsonl"), _freeze_once(sftp_remote, frozen)
+        )
+    assert frozen  # the first session stays stopped: the retry used a new connection
+    assert record.status == "completed" and record.resumed_from > 0
+    assert (sftp_remote.remote / "profiles" / "big.csv").read_bytes() == local.read_bytes()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(
+        "(TimeoutError: no answer from the server for 2 s" in m and "attempt 1/3" in m for m in messages
+    )
+
+
+def test_resume_refused_by_server_restarts_from_byte_zero(
+    sshd_file_modes: SshdServer, sftp_keys: ClientKeys, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server refusing the `r+b` open of the partial file (here: a read-only `.part` on a server
+    whose SFTP process is not root) gets it deleted and the file sent again from byte 0."""
+    settings, local = _setup(sshd_file_modes, sftp_keys, tmp_path)
+    local.write_bytes(local.read_bytes()[: 1024 * 1024])
+    partial = sshd_file_modes.remote / "profiles" / f".{local.name}.part"
+    partial.write_bytes(local.read_bytes()[: 300 * 1024])
+    sshd_file_modes.owned_by_sftp_user(partial).chmod(0o444)
+    with caplog.at_level(logging.WARNING, logger="loader.export"):
+        [record] = upload_files(
+            settings, [local], UploadOptions("profiles", attempts=1), ImportHistory(tmp_path / "h.jsonl")
+        )
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("resuming big.csv at byte 307200") for m in messages)
+    assert any(
+        "refused to resume profiles/.big.csv.part at byte 307200 (PermissionError" in m for m in messages
+    )
+    assert record.status == "completed" and record.resumed_from == 0
+    assert (sshd_file_modes.remote / "profiles" / "big.csv").read_bytes() == local.read_bytes()
+    assert not partial.exists()
