@@ -1,9 +1,9 @@
 """Lists, structs and maps as JSON text for Klaviyo (one value per cell).
 
 Decimals stay JSON numbers (`[1.5,2.0]`, written as their plain decimal text through
-`orjson.Fragment`), maps become JSON objects (`{"k":1}`; non-text keys as their text), floats that
-are not finite become `null` (orjson's rule), timestamps RFC 3339 (orjson's rule); any other
-Python value falls back to its text.
+`orjson.Fragment`), maps become JSON objects (`{"k":1}`; non-text keys as their text). Floats are
+orjson's shortest JSON numbers (an exponent such as `1e+20` is valid JSON and kept inside JSON),
+non-finite floats `null`, timestamps RFC 3339; any other Python value falls back to its text.
 """
 
 from __future__ import annotations

@@ -34,10 +34,12 @@ def duck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DuckWarehouse:
 
 @pytest.fixture
 def run_export(duck: DuckWarehouse, tmp_path: Path) -> Callable[..., ExportResult]:
-    """Export `query` (on the DuckDB file) as `kind` into tmp_path/out; keyword args go to the options."""
+    """Export `query` (on the DuckDB file) as `kind` into tmp_path/out (or `out_dir`); other keyword
+    args go to the options."""
 
     def run(query: str, kind: str = "profiles", **options: object) -> ExportResult:
-        opts = ExportOptions(kind=kind, out_dir=tmp_path / "out", **options)  # type: ignore[arg-type]
+        out_dir = options.pop("out_dir", tmp_path / "out")
+        opts = ExportOptions(kind=kind, out_dir=out_dir, **options)  # type: ignore[arg-type]
         return export(Source(query=query), opts)
 
     return run

@@ -45,4 +45,5 @@ def test_postgres_profiles_export(postgres_db: PostgresDatabase, tmp_path: Path)
     assert '"tier"' in first["attrs"] and "0" in first["attrs"]
     [problem] = problems_of(result)
     assert problem["column"] == "raw_note" and "not UTF-8" in problem["reason"]
-    assert int(problem["result_row"]) == sorted(f"p{i}@example.com" for i in range(250)).index("p7@example.com") + 1
+    expected_row = sorted(f"p{i}@example.com" for i in range(250)).index("p7@example.com") + 1
+    assert int(problem["result_row"]) == expected_row

@@ -206,3 +206,29 @@ def test_duplicate_tracker_keeps_first_of_each_value_within_and_across_batches()
         assert repeated.tolist() == expected, batch
         tracker.record("Email", keys, ~repeated)
     tracker.close()
+
+
+def test_rejects_keep_the_invalid_input_and_problems_name_result_rows(run_export: Run) -> None:
+    query = """SELECT * FROM (VALUES (1, 'a@x.io', 'subscribed', 'caf\\xC3\\xA9'::BLOB),
+               (2, 'b@x.io', 'yes please', 'ok'::BLOB), (3, 'c@x.io', NULL, 'caf\\xE9'::BLOB))
+               t(n, email, email_marketing_consent, city_raw) ORDER BY n"""
+    result = run_export(query, stem="p")
+    assert result.rejects_file is not None and result.problems_file is not None
+    rejects = rows_of(result.rejects_file)
+    assert [(r["_row"], r["Email Marketing Consent"], r["city_raw"]) for r in rejects] == [
+        ("2", "yes please", "ok"),
+        ("3", "", "caf\\xe9"),
+    ]
+    assert result.problems_file.read_text().splitlines()[0] == "result_row,would_be_in_file,column,reason"
+    assert [(p["result_row"], p["would_be_in_file"]) for p in problems_of(result)] == [
+        ("2", "p-0001.csv"),
+        ("3", "p-0001.csv"),
+    ]
+
+
+def test_event_rejects_keep_the_unparsed_timestamp(run_export: Run) -> None:
+    query = """SELECT * FROM (VALUES ('e1', '2024-06-01T10:00:00Z'), ('e2', 'next tuesday'))
+               t(event_id, event_timestamp)"""
+    result = run_export(f"SELECT 'Viewed' AS metric, 'a@x.io' AS email, * FROM ({query})", kind="events")
+    assert result.rejects_file is not None
+    assert [r["Event Timestamp"] for r in rows_of(result.rejects_file)] == ["next tuesday"]

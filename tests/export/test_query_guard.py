@@ -1,0 +1,113 @@
+"""Exports only read: --query must be a query, DuckDB runs are rolled back; types, dbt schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from loader.cli import main
+from loader.errors import SyncError
+from loader.export.exporter import ExportResult
+from loader.export.query import first_keyword
+from tests.export.conftest import DuckWarehouse
+from tests.export.helpers import exported_rows, rows_of
+
+Run = Callable[..., ExportResult]
+
+
+def _tables(duck: DuckWarehouse) -> list[str]:
+    with duckdb.connect(str(duck.path)) as con:
+        return sorted(
+            row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE zz AS SELECT 'a@x.io' AS email",
+        "  -- a comment\n /* another */ (INSERT INTO people VALUES ('b@x.io'))",
+        "DROP TABLE people",
+        "   ",
+        "/* only a comment */",
+    ],
+)
+def test_statements_that_are_not_queries_refused(run_export: Run, duck: DuckWarehouse, sql: str) -> None:
+    duck.sql("CREATE TABLE people AS SELECT 'a@x.io' AS email")
+    with pytest.raises(SyncError, match="--query must be a query") as raised:
+        run_export(sql)
+    assert raised.value.where == "--query"
+    assert _tables(duck) == ["people"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "keyword"),
+    [
+        ("select 1", "SELECT"),
+        ("-- x\n/* y\n z */ ((  WITH a AS (SELECT 1) SELECT * FROM a))", "WITH"),
+        ("FROM people", "FROM"),
+        ("values (1)", "VALUES"),
+        ("\tTABLE people", "TABLE"),
+        ("create table x (a int)", "CREATE"),
+    ],
+)
+def test_first_keyword(sql: str, keyword: str) -> None:
+    assert first_keyword(sql) == keyword
+
+
+def test_queries_run_in_a_rolled_back_transaction(run_export: Run, duck: DuckWarehouse) -> None:
+    duck.sql("CREATE TABLE people AS SELECT 'a@x.io' AS email")
+    sql = """SELECT 1 AS n; CREATE TABLE zz AS SELECT 'z@x.io' AS email;
+             INSERT INTO people VALUES ('b@x.io'); SELECT email FROM people UNION ALL FROM zz ORDER BY 1"""
+    result = run_export(sql)
+    assert [r["Email"] for r in exported_rows(result)] == ["a@x.io", "b@x.io", "z@x.io"]
+    assert _tables(duck) == ["people"]
+    with duckdb.connect(str(duck.path)) as con:
+        assert con.execute("SELECT count(*) FROM people").fetchone() == (1,)
+
+
+def test_query_forms_accepted(run_export: Run, duck: DuckWarehouse) -> None:
+    duck.sql("CREATE TABLE people AS SELECT 'a@x.io' AS email")
+    assert [r["Email"] for r in exported_rows(run_export("FROM people", stem="f"))] == ["a@x.io"]
+    with_query = "/* c */ (WITH p AS (FROM people) SELECT * FROM p)"
+    assert [r["Email"] for r in exported_rows(run_export(with_query, stem="w"))] == ["a@x.io"]
+
+
+def test_unsupported_column_type_names_the_column(run_export: Run, tmp_path: Path) -> None:
+    with pytest.raises(SyncError) as raised:
+        run_export("SELECT 'a@x.io' AS email, INTERVAL 3 DAY AS wait_time")
+    assert "column wait_time has type month_day_nano_interval" in raised.value.what
+    assert "CAST(wait_time AS VARCHAR)" in raised.value.fix
+    assert not list((tmp_path / "out").rglob("*.csv")) and not (tmp_path / "out" / "rejects").exists()
+
+
+def test_unsupported_type_is_one_clear_cli_line(duck: DuckWarehouse, tmp_path: Path) -> None:
+    args = ["export", "--query", "SELECT 'a@x.io' AS email, INTERVAL 1 DAY AS d", "--kind", "profiles"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: column d has type month_day_nano_interval")
+    assert "ArrowNotImplementedError" not in result.stderr
+
+
+def test_model_schema_follows_klaviyo_dbt_schema(
+    duck: DuckWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    duck.sql(
+        "CREATE SCHEMA klaviyo",
+        "CREATE TABLE klaviyo.vip AS SELECT 'default@x.io' AS email",
+        "CREATE SCHEMA marketing",
+        "CREATE TABLE marketing.vip AS SELECT 'custom@x.io' AS email",
+    )
+    args = ["export", "--model", "vip", "--kind", "profiles", "--name", "v"]
+    monkeypatch.setenv("KLAVIYO_DBT_SCHEMA", "marketing")
+    custom = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "custom")])
+    assert custom.exit_code == 0, custom.output
+    assert [r["Email"] for r in rows_of(tmp_path / "custom" / "v-0001.csv")] == ["custom@x.io"]
+    monkeypatch.delenv("KLAVIYO_DBT_SCHEMA")
+    default = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "default")])
+    assert default.exit_code == 0, default.output
+    assert [r["Email"] for r in rows_of(tmp_path / "default" / "v-0001.csv")] == ["default@x.io"]
