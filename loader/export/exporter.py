@@ -101,7 +101,7 @@ def export_batches(
                 nonlocal sink
                 if sink is None:
                     plan = plan_columns(options.kind, table.column_names, where)
-                    check_types(table.schema, [plan.label(h) for h in plan.headers], where)
+                    check_types(table, [plan.label(h) for h in plan.headers], where)
                     sink = _Sink.open(plan, out, stem, options, log)
                 return sink.plan
 

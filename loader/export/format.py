@@ -66,12 +66,13 @@ def _keep_input(cleaned: pa.Array, before: pa.Array, issues: Issues) -> pa.Array
     return pc.if_else(pc.and_(pa.array(mask), pc.is_null(cleaned)), before, cleaned)
 
 
-def check_types(schema: pa.Schema, labels: Sequence[str], where: str) -> None:
-    """Refuse, before anything is written, a column whose type has no text form for the CSV."""
-    for field, label in zip(schema, labels, strict=True):
-        kind = field.type.storage_type if isinstance(field.type, pa.ExtensionType) else field.type
+def check_types(table: pa.Table, labels: Sequence[str], where: str) -> None:
+    """Refuse, before anything is written, a column whose type has no text form for the CSV
+    (checked on an empty slice of each column: no data is converted)."""
+    for values, field, label in zip(table.columns, table.schema, labels, strict=True):
+        empty = values.slice(0, 0).combine_chunks()
         try:
-            _to_text(pa.array([], kind))
+            _to_text(empty.storage if isinstance(empty.type, pa.ExtensionType) else empty)
         except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise SyncError(
                 f"column {label} has type {field.type}, which cannot be written as CSV text",

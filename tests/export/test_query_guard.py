@@ -111,3 +111,10 @@ def test_model_schema_follows_klaviyo_dbt_schema(
     default = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "default")])
     assert default.exit_code == 0, default.output
     assert [r["Email"] for r in rows_of(tmp_path / "default" / "v-0001.csv")] == ["default@x.io"]
+
+
+def test_types_with_a_text_form_pass_the_type_check(run_export: Run) -> None:
+    query = """SELECT 'a@x.io' AS email, UNION_VALUE(k := 1) AS u, TIME '12:00:00' AS t,
+               [INTERVAL 1 DAY] AS waits"""
+    [row] = exported_rows(run_export(query))
+    assert (row["u"], row["t"]) == ("1", "12:00:00.000000") and row["waits"].startswith('["')
