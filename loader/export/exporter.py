@@ -99,10 +99,7 @@ def export_batches(
 
             def plan_for(table: pa.Table) -> ColumnPlan:
                 nonlocal sink
-                if sink is None:
-                    plan = plan_columns(options.kind, table.column_names, where)
-                    check_types(table, [plan.label(h) for h in plan.headers], where)
-                    sink = _Sink.open(plan, out, stem, options, log)
+                sink = sink or _Sink.start(table, where, out, stem, options, log)
                 return sink.plan
 
             base = 0
@@ -140,6 +137,15 @@ class _Sink:
     writer: PartWriter
     rejects: PartWriter
     log: ProblemLog
+
+    @classmethod
+    def start(
+        cls, first: pa.Table, where: str, out: Path, stem: str, options: ExportOptions, log: ProblemLog
+    ) -> _Sink:
+        """Map and check the result's columns (on its first batch), then open the files."""
+        plan = plan_columns(options.kind, first.column_names, where)
+        check_types(first, [plan.label(h) for h in plan.headers], where)
+        return cls.open(plan, out, stem, options, log)
 
     @classmethod
     def open(cls, plan: ColumnPlan, out: Path, stem: str, options: ExportOptions, log: ProblemLog) -> _Sink:
