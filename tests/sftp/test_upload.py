@@ -124,6 +124,18 @@ def _small_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("kind", ["ed25519", "rsa", "ecdsa"])
+def test_each_key_type_uploads(
+    kind: str, sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
+) -> None:
+    settings = settings_for(sftp_remote, sftp_keys.key(kind), known_hosts(sftp_remote, tmp_path))
+    [record] = upload_files(
+        settings, [_small_file(tmp_path)], UploadOptions("events"), ImportHistory(tmp_path / "h")
+    )
+    assert record.status == "completed"
+    assert (sftp_remote.remote / "events" / "one.csv").read_text() == "Email\na@x.io\n"
+
+
 def test_host_key_mismatch_refused(sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path) -> None:
     (tmp_path / "other").mkdir()
     other = SshdServer(tmp_path / "other")  # not started: only its (different) host key is used
@@ -233,25 +245,3 @@ def test_passphrase_from_secrets_never_shown(
     assert failed.exit_code == 1
     assert passphrase not in failed.output and passphrase not in ok.output
     assert passphrase not in history.read_text()
-
-
-def test_rerun_skips_completed_files_unless_forced(
-    sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
-) -> None:
-    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.write_text("Email\na@x.io\n")
-    second.write_text("Email\nb@x.io\n")
-    args = ["upload", str(first), "--folder", "profiles", "--host", sftp_remote.host, "--no-progress"]
-    args += ["--port", str(sftp_remote.port), "--user", sftp_remote.user, "--key", str(sftp_keys.key("rsa"))]
-    args += ["--known-hosts", str(known_hosts(sftp_remote, tmp_path)), "--history", str(tmp_path / "h.jsonl")]
-    runner = CliRunner()
-    assert runner.invoke(main, args).exit_code == 0
-    (sftp_remote.remote / "profiles" / "a.csv").unlink()  # as if Klaviyo had ingested it
-    rerun = runner.invoke(main, [*args, str(second)])
-    assert rerun.exit_code == 0, rerun.output
-    assert f"Skipped {first}: already uploaded" in rerun.stdout and "-> profiles/b.csv" in rerun.stdout
-    assert sorted(p.name for p in (sftp_remote.remote / "profiles").iterdir()) == ["b.csv"]
-    forced = runner.invoke(main, [*args, "--force"])
-    assert forced.exit_code == 0 and (sftp_remote.remote / "profiles" / "a.csv").exists()
-    statuses = [(Path(r.file).name, r.status) for r in ImportHistory(tmp_path / "h.jsonl").records()]
-    assert statuses == [("a.csv", "completed"), ("b.csv", "completed"), ("a.csv", "completed")]
