@@ -9,13 +9,12 @@ recorded in the import history (incomplete when it starts or fails, completed on
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import logging
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +23,7 @@ import paramiko  # type: ignore[import-untyped]
 import tenacity
 
 from loader.errors import SyncError
-from loader.export.filecheck import scan_csv
+from loader.export.filecheck import check_utf8, rows_and_sha256
 from loader.export.history import COMPLETED, ImportHistory, ImportRecord
 from loader.export.sftp import SftpSettings, check_local_setup, connect
 from loader.export.transfer import Transfer, remote_paths, send_file
@@ -73,14 +72,15 @@ def upload_files(
         if not path.is_file():
             raise SyncError("file to upload not found", str(path), "check the path (see the export manifest)")
     check_local_setup(settings)
-    facts = {path: file_facts(path) for path in files}  # refuses non-UTF-8 files before sending
-    if not options.force:
-        files = _not_yet_uploaded(settings, files, options.folder, history, facts)
-    if not files:
-        return []
     done: list[ImportRecord] = []
     failed: list[tuple[Path, BaseException]] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(options.parallel, len(files)))) as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="kws-upload-facts") as counting,
+        ThreadPoolExecutor(max_workers=max(1, min(options.parallel, len(files)))) as pool,
+    ):
+        facts = {path: FileFacts.of(path, counting) for path in files}  # non-UTF-8 refused here
+        if not options.force:
+            files = _not_yet_uploaded(settings, files, options.folder, history, facts)
         futures = {
             pool.submit(upload_one, settings, path, options, history, on_bytes, facts[path]): path
             for path in files
@@ -116,20 +116,21 @@ def _not_yet_uploaded(
     files: Sequence[Path],
     folder: str,
     history: ImportHistory,
-    facts: dict[Path, tuple[int | None, str]],
+    facts: dict[Path, FileFacts],
 ) -> list[Path]:
     """Files without a completed upload of the same bytes (size and sha256) to the same place (a
-    re-run never imports a finished file twice, a changed file is sent again); skips are logged."""
+    re-run never imports a finished file twice, a changed file is sent again); skips are logged.
+    A file's sha256 is waited for only when the history holds a completed upload of its size."""
     host = f"{settings.host}:{settings.port}"
-    completed = {
-        (r.file, r.remote_path, r.bytes, r.sha256)
-        for r in history.records()
-        if r.status == COMPLETED and r.host == host
-    }
+    completed: dict[tuple[str, str, int], set[str | None]] = {}
+    for r in history.records():
+        if r.status == COMPLETED and r.host == host:
+            completed.setdefault((r.file, r.remote_path, r.bytes), set()).add(r.sha256)
     pending = []
     for path in files:
         remote = remote_paths(path, folder)[0]
-        if (str(path.resolve()), remote, path.stat().st_size, facts[path][1]) in completed:
+        same_place = completed.get((str(path.resolve()), remote, path.stat().st_size))
+        if same_place and facts[path].resolved().sha256 in same_place:
             log.warning(
                 "%s: already uploaded to %s (see `klaviyo-sync imports`; --force sends it again)",
                 path.name,
@@ -146,9 +147,11 @@ def upload_one(
     options: UploadOptions,
     history: ImportHistory,
     on_bytes: ByteCallback | None = None,
-    facts: tuple[int | None, str] | None = None,
+    facts: FileFacts | None = None,
 ) -> ImportRecord:
-    rows, sha256 = facts or file_facts(local)
+    """Upload one file with retries, its history entry written at the start and at the end (the
+    rows and sha256 of a file without a manifest are counted beside the transfer)."""
+    facts = facts or FileFacts.of(local).resolved()
     record = ImportRecord(
         id=uuid.uuid4().hex,
         file=str(local.resolve()),
@@ -156,10 +159,10 @@ def upload_one(
         host=f"{settings.host}:{settings.port}",
         status="incomplete",
         bytes=local.stat().st_size,
-        rows=rows,
+        rows=facts.rows,
         started_at=_now(),
         uploaded_by=f"{getpass.getuser()}@{socket.gethostname()} as {settings.user}",
-        sha256=sha256,
+        sha256=facts.sha256,
     )
     history.record(record)
     try:
@@ -168,6 +171,8 @@ def upload_one(
         record.error, record.finished_at = redact(str(exc)), _now()
         history.record(record)
         raise
+    facts = facts.resolved()
+    record.rows, record.sha256 = facts.rows, facts.sha256
     record.status, record.finished_at, record.resumed_from = COMPLETED, _now(), transfer.resumed_from
     history.record(record)
     return record
@@ -232,26 +237,33 @@ def _send(
         ) from exc
 
 
-def file_facts(local: Path) -> tuple[int | None, str]:
-    """Rows and sha256 from the export manifest next to the file; else a UTF-8 scan counts the
-    rows while another thread hashes the file (hashlib releases the GIL)."""
-    for manifest in local.parent.glob("*.manifest.json"):
-        try:
-            files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
-        except (OSError, ValueError):
-            continue
-        for entry in files:
-            if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
-                return int(entry["rows"]), str(entry["sha256"])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(sha256_of, local)
-        rows = scan_csv(local)
-        return rows, digest.result()
+@dataclass
+class FileFacts:
+    """Rows and sha256 of a local file: from its export manifest, else counted (`pending`)."""
 
+    rows: int | None
+    sha256: str | None
+    pending: Future[tuple[int, str]] | None = None
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(4 * 1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
+    @classmethod
+    def of(cls, local: Path, counting: Executor | None = None) -> FileFacts:
+        """From the manifest next to the file; else the file is checked for UTF-8 now (refused
+        before anything is sent) and counted and hashed in `counting` (or now, without one)."""
+        for manifest in local.parent.glob("*.manifest.json"):
+            try:
+                files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+            except (OSError, ValueError):
+                continue
+            for entry in files:
+                if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
+                    return cls(int(entry["rows"]), str(entry["sha256"]))
+        check_utf8(local)
+        if counting is None:
+            return cls(*rows_and_sha256(local))
+        return cls(None, None, counting.submit(rows_and_sha256, local))
+
+    def resolved(self) -> FileFacts:
+        """These facts with the counting finished (waits for it)."""
+        if self.pending is None:
+            return self
+        return FileFacts(*self.pending.result())
