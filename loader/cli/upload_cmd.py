@@ -66,7 +66,12 @@ def choose_folder(folder: str | None, kinds: dict[Path, str]) -> str:
 @click.option("--host", help="[export.sftp] host")
 @click.option("--port", type=int, help="[export.sftp] port (default 22)")
 @click.option("--user", help="[export.sftp] user")
-@click.option("--key", "key_path", help="Private key path ([export.sftp] key_path).")
+@click.option(
+    "--key",
+    "key_path",
+    help="Private key path ([export.sftp] key_path); an encrypted key's passphrase comes from secrets "
+    "([export.sftp] key_passphrase or env EXPORT__SFTP__KEY_PASSPHRASE), never the command line.",
+)
 @click.option("--known-hosts", help="known_hosts file holding the server key ([export.sftp] known_hosts).")
 @click.option(
     "--host-fingerprint", help="Pinned server key fingerprint, SHA256:... (instead of known_hosts)."
