@@ -1,7 +1,8 @@
 """The offline demo: a private Klaviyo API emulator feeding a DuckDB file in a folder of its own.
 
-The demo runs the real commands (`run`, then `run` again after the emulator's data grew, then
-`status`); this module only prepares the folder and the emulator they talk to.
+The demo runs the real commands (`run`, then `run` again after the emulator's data grew, `export`
+of the profiles back into Klaviyo's import format, then `status`); this module only prepares the
+folder and the emulator they talk to.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from loader.emulator import Emulator, EmulatorConfig
 DEMO_DB = "klaviyo_sync.duckdb"
 DEMO_STATE_DIR = ".dlt-data"
 DEMO_DBT_DIR = "dbt"
+DEMO_EXPORT_DIR = "export"
+# the way back: what a user would push to Klaviyo's profiles/ import folder from the dbt model
+DEMO_EXPORT_QUERY = (
+    "SELECT email, phone_number, external_id, first_name, last_name, city, country "
+    "FROM klaviyo.klaviyo_profile ORDER BY profile_id"
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,7 @@ def reset_folder(plan: DemoPlan) -> None:
     plan.folder.mkdir(parents=True, exist_ok=True)
     for name in (DEMO_DB, f"{DEMO_DB}.wal"):
         (plan.folder / name).unlink(missing_ok=True)
-    for name in (DEMO_STATE_DIR, DEMO_DBT_DIR):
+    for name in (DEMO_STATE_DIR, DEMO_DBT_DIR, DEMO_EXPORT_DIR):
         shutil.rmtree(plan.folder / name, ignore_errors=True)
 
 

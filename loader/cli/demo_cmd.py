@@ -1,4 +1,4 @@
-"""`klaviyo-sync demo`: the whole job offline (emulator -> loader -> DuckDB -> dbt -> status)."""
+"""`klaviyo-sync demo`: the whole job offline (emulator -> loader -> DuckDB -> dbt -> export -> status)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,18 @@ from loader.cli.app import main
 @click.pass_context
 def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, no_dbt: bool) -> None:
     """Run the main job end to end offline against the built-in Klaviyo API emulator."""
+    from loader.cli.export_cmd import export_cmd
     from loader.cli.ops_cmd import status_command
     from loader.cli.run_cmd import run_command
-    from loader.demo import DEMO_DBT_DIR, DemoPlan, grow_for_next_hour, reset_folder, start_emulator
+    from loader.demo import (
+        DEMO_DBT_DIR,
+        DEMO_EXPORT_DIR,
+        DEMO_EXPORT_QUERY,
+        DemoPlan,
+        grow_for_next_hour,
+        reset_folder,
+        start_emulator,
+    )
 
     plan = DemoPlan(folder.resolve(), profiles=profiles, events=events)
     reset_folder(plan)
@@ -38,6 +47,10 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
         ctx.invoke(run_command, **run_args)
     finally:
         emulator.stop()
+    if not no_dbt:
+        click.secho("== export: the profiles as Klaviyo import files (the way back)", bold=True)
+        ctx.invoke(export_cmd, query=DEMO_EXPORT_QUERY, kind="profiles", stem="profiles",
+                   out_dir=plan.folder / DEMO_EXPORT_DIR, destination="duckdb")
     click.secho("== status", bold=True)
     ctx.invoke(status_command, as_json=False, destination="duckdb")
     click.echo(f"warehouse: {plan.folder / 'klaviyo_sync.duckdb'} (schemas klaviyo_raw and klaviyo)")
