@@ -26,28 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export_upload import make_profiles_table  # noqa: E402 - the same table as the speed bench
 
 IDENTIFIERS = 3  # email, phone_number, external_id
 HASH_BYTES = 8
 TARGET = 2.0
-
-
-def _make_table(db: Path, rows: int) -> None:
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            f"""CREATE TABLE bench_profiles AS SELECT
-                'user' || i || '@example.com' AS email,
-                '+1' || lpad(i::VARCHAR, 10, '0') AS phone_number,
-                'ext-' || i AS external_id,
-                'First ' || (i % 1000) AS first_name,
-                TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL 1 SECOND AS created_at,
-                i % 3 = 0 AS is_vip,
-                (i % 10000) / 7.0 AS score
-              FROM range({rows}) r(i)"""
-        )
 
 
 def _peak_mb() -> float:
@@ -78,7 +63,7 @@ def _child(mode: str, db: Path, out: Path) -> None:
 
 def _measure(work: Path, rows: int) -> dict[str, dict[str, float]]:
     db = work / f"bench_{rows}.duckdb"
-    _make_table(db, rows)
+    make_profiles_table(db, rows)
     measured = {}
     for mode in ("read", "export"):
         command = [sys.executable, __file__, "--child", mode, str(db), str(work / f"export_{rows}")]

@@ -76,7 +76,7 @@ def _paired_medians(
     return statistics.median(times["theirs"]), statistics.median(times["ours"])
 
 
-def _make_table(db: Path, rows: int) -> None:
+def make_profiles_table(db: Path, rows: int) -> None:
     with duckdb.connect(str(db)) as con:
         con.execute(
             f"""CREATE TABLE bench_profiles AS SELECT
@@ -94,7 +94,7 @@ def _make_table(db: Path, rows: int) -> None:
 
 def bench_export(work: Path, rows: int, repeat: int, warmup: int = 1) -> float:
     db = work / "bench.duckdb"
-    _make_table(db, rows)
+    make_profiles_table(db, rows)
     os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(db)
     copy_target = work / "copy.csv"
 
@@ -191,7 +191,7 @@ def _exported_file(work: Path, megabytes: int) -> Path:
     """A profiles CSV file of about `megabytes` MB written by `export` (one part, with its manifest:
     what `upload` gets in the export -> upload flow)."""
     db = work / "upload_source.duckdb"
-    _make_table(db, megabytes * 1_000_000 // EXPORT_ROW_BYTES)
+    make_profiles_table(db, megabytes * 1_000_000 // EXPORT_ROW_BYTES)
     os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(db)
     options = ExportOptions("profiles", work / "upload", max_file_mb=2.0 * megabytes, stem="upload")
     result = export(Source(query=QUERY), options)

@@ -135,7 +135,7 @@ def _append_fixed(text: pa.Array, width: int, suffix: bytes) -> pa.Array | None:
     count = len(text)
     if count == 0 or text.null_count:
         return None
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset :][: count + 1]
+    offsets = text_scan.offsets(text)
     if int(offsets[-1] - offsets[0]) != width * count or not (np.diff(offsets) == width).all():
         return None
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(count, width)

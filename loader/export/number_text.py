@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loader.export import text_scan
+
 _LOWER_E = ord("e")
 
 
@@ -53,6 +55,6 @@ def _has_exponent_byte(text: pa.Array) -> bool:
     data = text.buffers()[2]
     if data is None:
         return False
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[text.offset :][: len(text) + 1]
+    offsets = text_scan.offsets(text)
     raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
     return bool(((raw | 0x20) == _LOWER_E).any())  # 'E' | 0x20 == 'e'; no other byte maps there

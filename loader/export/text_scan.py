@@ -33,21 +33,26 @@ class _Layout:
     ends: np.ndarray
 
 
+def offsets(values: pa.Array) -> np.ndarray:
+    """The value offsets of a string array (n + 1 int32, slice-aware), without a copy."""
+    return np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
+
+
 def _layout(values: pa.Array) -> _Layout | None:
     if not pa.types.is_string(values.type):
         return None
     count = len(values)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: count + 1]
-    lengths = np.diff(offsets)
+    bounds = offsets(values)
+    lengths = np.diff(bounds)
     if values.null_count:
         valid = values.is_valid().to_numpy(zero_copy_only=False)
         if lengths[~valid].any():
             return None
-    base = int(offsets[0]) if count else 0
-    used = int(offsets[-1]) - base if count else 0
+    base = int(bounds[0]) if count else 0
+    used = int(bounds[-1]) - base if count else 0
     buffer = values.buffers()[2]
     data = np.frombuffer(buffer, dtype=np.uint8)[base : base + used] if buffer else np.empty(0, np.uint8)
-    starts, ends = offsets[:-1] - base, offsets[1:] - base
+    starts, ends = bounds[:-1] - base, bounds[1:] - base
     if count and lengths.min() == 0:  # drop the empty values (and nulls) from the layout
         non_empty = lengths > 0
         starts, ends = starts[non_empty], ends[non_empty]
@@ -140,8 +145,7 @@ def longest_bytes(values: pa.Array) -> int:
     """At least the longest value in bytes (a null slot's bytes count too), from the offsets."""
     if not pa.types.is_string(values.type):
         return int(pc.max(pc.binary_length(values)).as_py() or 0)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
-    return int(np.diff(offsets).max()) if len(values) else 0
+    return int(np.diff(offsets(values)).max()) if len(values) else 0
 
 
 def non_empty(values: pa.Array) -> np.ndarray:
@@ -149,8 +153,8 @@ def non_empty(values: pa.Array) -> np.ndarray:
     if not pa.types.is_string(values.type):
         mask = pc.and_(pc.is_valid(values), pc.not_equal(pc.binary_length(values), 0))
         return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
-    present = offsets[1:] > offsets[:-1] if len(values) else np.zeros(0, dtype=bool)
+    bounds = offsets(values)
+    present = bounds[1:] > bounds[:-1] if len(values) else np.zeros(0, dtype=bool)
     if values.null_count:
         present &= values.is_valid().to_numpy(zero_copy_only=False)
     return present

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from loader.errors import SyncError
+from loader.export import text_scan
 
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
@@ -57,7 +58,7 @@ def row_sizes(table: pa.Table) -> np.ndarray:
             sizes += np.asarray(pc.fill_null(length, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
             continue
         # no nulls: lengths straight from the offsets; quotes counted only if the text has any
-        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset :][: len(values) + 1]
+        offsets = text_scan.offsets(values)
         sizes += np.diff(offsets) + 2
         data = values.buffers()[2]
         text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data else None

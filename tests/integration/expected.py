@@ -83,3 +83,13 @@ def unique_ids(rows: list[tuple[Any, ...]], what: str) -> list[tuple[Any, ...]]:
     ids = [r[0] for r in rows]
     assert len(ids) == len(set(ids)), f"{what}: {len(ids) - len(set(ids))} duplicate ids"
     return rows
+
+
+def warehouse_events(warehouse: Any) -> dict[str, tuple[Any, ...]]:
+    """The events loaded in `warehouse` (checked for duplicate ids), keyed by id."""
+    return loaded_events(unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events"))
+
+
+def warehouse_profiles(warehouse: Any) -> dict[str, tuple[Any, ...]]:
+    """The profiles loaded in `warehouse` (checked for duplicate ids), keyed by id."""
+    return loaded_profiles(unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles"))

@@ -8,14 +8,11 @@ from loader.emulator import FaultConfig
 from loader.errors import SyncError
 from tests.integration.conftest import Warehouse
 from tests.integration.expected import (
-    EVENT_COLUMNS,
-    PROFILE_COLUMNS,
     assert_same,
-    loaded_events,
-    loaded_profiles,
     truth_events,
     truth_profiles,
-    unique_ids,
+    warehouse_events,
+    warehouse_profiles,
 )
 
 pytestmark = pytest.mark.integration
@@ -28,9 +25,9 @@ def test_storm_of_errors_still_loads_exact_data(warehouse: Warehouse, emulator) 
     result = warehouse.sync()
     faults = emu.stats.as_dict()["faults"]
     assert {"429", "503", "drop", "truncate"} <= set(faults), faults
-    events = loaded_events(unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events"))
+    events = warehouse_events(warehouse)
     assert_same(events, truth_events(emu.truth.events(until=result.run_start)), "events")
-    profiles = loaded_profiles(unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles"))
+    profiles = warehouse_profiles(warehouse)
     assert_same(profiles, truth_profiles(emu.truth.profiles()), "profiles")
 
 
@@ -72,5 +69,5 @@ def test_malformed_page_stops_the_run_without_moving_the_cursor(warehouse: Wareh
     # the next run picks up everything, exactly once
     emu.set_faults(FaultConfig())
     third = warehouse.sync()
-    events = loaded_events(unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events"))
+    events = warehouse_events(warehouse)
     assert_same(events, truth_events(emu.truth.events(until=third.run_start)), "events after the re-run")

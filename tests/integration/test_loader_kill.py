@@ -16,14 +16,11 @@ import pytest
 from loader.emulator import FaultConfig
 from tests.integration.conftest import Warehouse
 from tests.integration.expected import (
-    EVENT_COLUMNS,
-    PROFILE_COLUMNS,
     assert_same,
-    loaded_events,
-    loaded_profiles,
     truth_events,
     truth_profiles,
-    unique_ids,
+    warehouse_events,
+    warehouse_profiles,
 )
 
 pytestmark = pytest.mark.integration
@@ -85,7 +82,7 @@ def test_kill_9_mid_run_then_rerun_is_exact(warehouse: Warehouse, emulator, tmp_
     rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     until = datetime.fromisoformat(re.search(r"complete until (\S+)", rerun.stdout).group(1))
-    events = loaded_events(unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events"))
+    events = warehouse_events(warehouse)
     assert_same(events, truth_events(emu.truth.events(until=until)), "events after kill -9 and re-run")
-    profiles = loaded_profiles(unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles"))
+    profiles = warehouse_profiles(warehouse)
     assert_same(profiles, truth_profiles(emu.truth.profiles()), "profiles after kill -9 and re-run")

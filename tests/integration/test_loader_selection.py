@@ -12,14 +12,12 @@ from loader.cli import main
 from loader.errors import SyncError
 from tests.integration.conftest import Warehouse
 from tests.integration.expected import (
-    EVENT_COLUMNS,
     PROFILE_COLUMNS,
     assert_same,
-    loaded_events,
     loaded_profiles,
     truth_events,
     truth_profiles,
-    unique_ids,
+    warehouse_events,
 )
 
 pytestmark = pytest.mark.integration
@@ -39,13 +37,13 @@ def test_selective_sync_by_name_and_id(duckdb_warehouse: Warehouse, emulator) ->
     wanted = metric_ids(emulator, names=("Placed Order", "Opened Email"))
     expected = truth_events(truth.events(until=result.run_start, metric_ids=wanted))
     assert expected
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "selected events")
     # adding a metric later: its first sync reads its whole history, the others continue
     second = duckdb_warehouse.sync(metrics=("Placed Order", opened, "Clicked Email"))
     wanted = metric_ids(emulator, names=("Placed Order", "Opened Email", "Clicked Email"))
     expected = truth_events(truth.events(until=second.run_start, metric_ids=wanted))
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "selected events after adding a metric")
 
 
@@ -63,7 +61,7 @@ def test_excluded_integrations_drop_only_their_events(duckdb_warehouse: Warehous
     kept = metric_ids(emulator, integrations=("API", "WooCommerce"))
     expected = truth_events(truth.events(until=result.run_start, metric_ids=kept))
     assert 0 < len(expected) < len(truth.events(until=result.run_start))
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "events without Shopify and Klaviyo")
     profiles = loaded_profiles(duckdb_warehouse.rows("profiles", PROFILE_COLUMNS))
     assert_same(profiles, truth_profiles(truth.profiles()), "profiles are never excluded")
@@ -104,7 +102,7 @@ def test_settings_from_dlt_config_toml(duckdb_warehouse: Warehouse, emulator, tm
             if m["attributes"]["integration"]["name"] != "Shopify"]
     expected = truth_events(emulator.emulator.truth.events(
         since=until - timedelta(days=30), until=until, metric_ids=kept))
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "events per .dlt/config.toml")
     assert "profiles" not in duckdb_warehouse.tables()
 

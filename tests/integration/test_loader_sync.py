@@ -10,15 +10,15 @@ from tests.integration.conftest import Warehouse
 from tests.integration.expected import (
     EVENT_COLUMNS,
     METRIC_COLUMNS,
-    PROFILE_COLUMNS,
     assert_same,
     loaded_events,
     loaded_metrics,
-    loaded_profiles,
     truth_events,
     truth_metrics,
     truth_profiles,
     unique_ids,
+    warehouse_events,
+    warehouse_profiles,
 )
 
 pytestmark = pytest.mark.integration
@@ -26,11 +26,9 @@ pytestmark = pytest.mark.integration
 
 def check_all(warehouse: Warehouse, emulator, until) -> None:
     truth = emulator.emulator.truth
-    events = unique_ids(warehouse.rows("events", EVENT_COLUMNS), "events")
-    assert_same(loaded_events(events), truth_events(truth.events(until=until)), "events")
-    profiles = unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles")
+    assert_same(warehouse_events(warehouse), truth_events(truth.events(until=until)), "events")
     expected = {k: v for k, v in truth_profiles(truth.profiles()).items() if v[1] < until}
-    assert_same(loaded_profiles(profiles), expected, "profiles")
+    assert_same(warehouse_profiles(warehouse), expected, "profiles")
     metrics = unique_ids(warehouse.rows("metrics", METRIC_COLUMNS), "metrics")
     assert_same(loaded_metrics(metrics), truth_metrics(truth.metrics()), "metrics")
 
@@ -73,7 +71,7 @@ def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehou
     loaded = {r[0] for r in duckdb_warehouse.rows("events", "id")}
     assert not late & loaded, "5 h late events are outside the 1 h lookback"
     result = duckdb_warehouse.sync(objects=("events",), reconcile="7d")
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, truth_events(emulator.emulator.truth.events(until=result.run_start)), "events")
 
 
@@ -82,7 +80,7 @@ def test_history_window_of_the_first_sync(duckdb_warehouse: Warehouse, emulator,
     result = duckdb_warehouse.sync(history=history, objects=("events",))
     since = None if days is None else result.run_start - timedelta(days=days)
     expected = truth_events(emulator.emulator.truth.events(since=since, until=result.run_start))
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, f"events, history {history}")
     assert "profiles" not in duckdb_warehouse.tables()
     # the history window applies to the first sync only: later runs continue from the cursor
@@ -99,5 +97,5 @@ def test_full_refresh_starts_over_with_the_history_window(duckdb_warehouse: Ware
     assert result.objects["events"].kind == "historical"
     expected = truth_events(emulator.emulator.truth.events(
         since=result.run_start - timedelta(days=30), until=result.run_start))
-    loaded = loaded_events(unique_ids(duckdb_warehouse.rows("events", EVENT_COLUMNS), "events"))
+    loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "events after --full-refresh --history 30d")
