@@ -23,9 +23,10 @@ from pathlib import Path
 
 import paramiko  # type: ignore[import-untyped]
 
+from loader.export.sftp_writes import write_from
+
 log = logging.getLogger(__name__)
 
-WRITE_REQUEST_BYTES = 255 * 1024  # OpenSSH drops the session on SFTP writes over 256 KiB
 READ_BLOCK_BYTES = 4 * 1024 * 1024
 RESUME_CHECK_BYTES = 64 * 1024
 Progress = Callable[[int], None] | None
@@ -119,17 +120,10 @@ def _write_resuming(
 def _write(sftp: paramiko.SFTPClient, local: Path, temp: str, offset: int, on_bytes: Progress) -> None:
     remote = sftp.open(temp, "r+b" if offset else "wb")
     try:
-        remote.MAX_REQUEST_SIZE = WRITE_REQUEST_BYTES
-        remote.set_pipelined(True)
-        remote.seek(offset)
-        with local.open("rb") as source:
+        with local.open("rb", buffering=0) as source:
             source.seek(offset)
-            while block := source.read(READ_BLOCK_BYTES):
-                remote.write(block)
-                offset += len(block)
-                if on_bytes:
-                    on_bytes(offset)
-        remote.close()  # waits for the server to acknowledge every pipelined write
+            write_from(sftp, remote.handle, source, offset, temp, on_bytes)
+        remote.close()
     except TimeoutError as exc:
         waited = sftp.get_channel().gettimeout()
         sftp.get_channel().get_transport().close()  # stalled: no second wait to close the file
