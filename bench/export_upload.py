@@ -44,6 +44,7 @@ from tests.fixtures.sshd import SshdServer  # noqa: E402
 QUERY = "SELECT * FROM bench_profiles"
 EXPORT_ROW_BYTES = 115  # bytes per exported row of bench_profiles
 CPU_SECONDS: dict[str, float] = {}
+WALL_RUNS: dict[str, list[float]] = {}  # every timed run of the last _paired_medians, in order
 
 
 def _cpu_seconds() -> float:
@@ -73,6 +74,7 @@ def _paired_medians(
                 times[name].append(time.perf_counter() - start)
                 cpu[name].append(_cpu_seconds() - start_cpu)
     CPU_SECONDS.update({name: statistics.median(values) for name, values in cpu.items()})
+    WALL_RUNS.update(times)
     return statistics.median(times["theirs"]), statistics.median(times["ours"])
 
 
@@ -171,6 +173,8 @@ def bench_upload(work: Path, megabytes: int, repeat: int) -> float:
             remote.unlink(missing_ok=True)
 
         sftp_s, ours_s = _paired_medians(openssh, ours, repeat, reset, warmup=1)
+        runs = {side: [round(size_mb / s) for s in WALL_RUNS[side]] for side in WALL_RUNS}
+        print(f"upload MB/s per run: OpenSSH sftp -b {runs['theirs']}; ours {runs['ours']}")
         assert remote.read_bytes() == local.read_bytes()
         sftp_foreign_s, foreign_s = _paired_medians(openssh, ours_foreign, repeat, reset, warmup=1)
     finally:

@@ -6,25 +6,32 @@ packets of the write itself (draft-ietf-secsh-filexfer-02 §3, §6.4, §7) inste
 packet, then slice after slice in its send loop) and, pipelined, stops to wait for every reply once
 100 are outstanding. Here each request is read from the file into one reused buffer, at most
 `IN_FLIGHT` requests wait for their reply (OpenSSH's `sftp` default), and replies are read as they
-arrive. On loopback this took the upload from 0.81-0.86 to 0.94-0.95 of OpenSSH `sftp -b`.
+arrive. On loopback this took the upload from 0.81-0.86 to 0.88-0.97 of OpenSSH `sftp -b` in the
+same harness.
 
-Request size: the server's own `max-write-length` from the `limits@openssh.com` extension (OpenSSH
-drops the session on writes over 256 KiB), else 32768 bytes, the size every server must accept
-(§3: "packets of at least 34000 bytes"). Klaviyo's server is AWS Transfer Family, whose limits are not
-documented: asking keeps a large write from being refused there.
+Write size: the server's `max-write-length` from the `limits@openssh.com` extension, kept within its
+`max-packet-length` (OpenSSH drops the session on larger packets), else 32768 bytes, the size every
+server must accept (§3: "packets of at least 34000 bytes"). Klaviyo's server is AWS Transfer Family,
+whose limits are not documented: nothing larger is sent unless the server announces it.
 
-Request ids come from the `SFTPClient`'s own counter, so its later requests never reuse one; every
-reply to these writes is read before control returns (paramiko skips a reply it did not ask for).
+Staying in step with paramiko's `SFTPClient`, which reads the same channel afterwards: request ids
+come from its own counter (so its later requests never reuse one); replies are read exactly, one
+packet at a time, never a byte of the next; and when a write is refused, the replies to the writes
+still in flight are read before the error is raised, so none arrives after a later request.
 """
 
 from __future__ import annotations
 
 import errno
 import io
+import logging
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import paramiko  # type: ignore[import-untyped]
+
+log = logging.getLogger(__name__)
 
 FXP_WRITE = 6
 FXP_STATUS = 101
@@ -35,9 +42,9 @@ LIMITS_EXTENSION = b"limits@openssh.com"
 
 GUARANTEED_WRITE_BYTES = 32768
 MAX_WRITE_BYTES = 255 * 1024  # OpenSSH's max-write-length; a larger buffer gains nothing
+MAX_REPLY_BYTES = 256 * 1024  # a longer reply to a write or to the limits request is garbage
 IN_FLIGHT = 64
 PROGRESS_BYTES = 4 * 1024 * 1024
-READ_BYTES = 64 * 1024
 
 _U32 = struct.Struct(">I")
 _LIMITS = struct.Struct(">QQQQ")  # max packet, read, write lengths; max open handles
@@ -46,31 +53,42 @@ _STATUS_ERRORS: dict[int, type[OSError]] = {2: FileNotFoundError, 3: PermissionE
 _STATUS_ERRNO = {2: errno.ENOENT, 3: errno.EACCES}
 
 
+@dataclass
+class WriteResult:
+    """What `write_from` did: the offset after its last byte, and how it sent them."""
+
+    end: int
+    requests: int
+    write_bytes: int
+    most_in_flight: int
+
+
 class _Replies:
-    """SFTP reply packets from the channel, whole, in arrival order."""
+    """SFTP reply packets from the channel, read exactly: the channel is left at a packet boundary."""
 
     def __init__(self, channel: paramiko.Channel) -> None:
         self.channel = channel
-        self.inbox = bytearray()
 
     def next(self, wait: bool) -> tuple[int, int, bytes] | None:
-        """(type, request id, rest) of the next reply; None if `wait` is False and none is whole yet.
+        """(type, request id, rest) of the next reply; None if `wait` is False and nothing has come.
         A silent server raises the channel's TimeoutError; a closed channel raises EOFError."""
-        while True:
-            if len(self.inbox) >= 4:
-                end = 4 + _U32.unpack_from(self.inbox)[0]
-                if len(self.inbox) >= end:
-                    packet = bytes(self.inbox[4:end])
-                    del self.inbox[:end]
-                    if len(packet) < 5:
-                        raise OSError(f"malformed SFTP reply of {len(packet)} bytes")
-                    return packet[0], _U32.unpack_from(packet, 1)[0], packet[5:]
-            if not wait and not self.channel.recv_ready():
-                return None
-            data = self.channel.recv(READ_BYTES)
+        if not wait and not self.channel.recv_ready():
+            return None
+        size = _U32.unpack(self._exactly(4))[0]
+        if not 5 <= size <= MAX_REPLY_BYTES:
+            raise OSError(f"malformed SFTP reply: a packet of {size} bytes")
+        packet = self._exactly(size)
+        return packet[0], _U32.unpack_from(packet, 1)[0], packet[5:]
+
+    def _exactly(self, count: int) -> bytes:
+        chunks, got = [], 0
+        while got < count:
+            data = self.channel.recv(count - got)
             if not data:
                 raise EOFError("the server closed the SFTP channel")
-            self.inbox += data
+            chunks.append(data)
+            got += len(data)
+        return b"".join(chunks)
 
 
 def _next_request_id(sftp: paramiko.SFTPClient) -> int:
@@ -79,8 +97,10 @@ def _next_request_id(sftp: paramiko.SFTPClient) -> int:
     return request_id
 
 
-def _status_error(body: bytes, what: str) -> OSError | None:
-    """None for SSH_FX_OK, else the error a failed STATUS reply (code, message) stands for."""
+def status_error(body: bytes, what: str) -> OSError | None:
+    """None for an SSH_FX_OK STATUS body (code, message, language), else the error it stands for."""
+    if len(body) < 4:
+        return OSError(f"malformed SFTP status reply ({what})")
     code = _U32.unpack_from(body)[0]
     if code == FX_OK:
         return None
@@ -90,23 +110,40 @@ def _status_error(body: bytes, what: str) -> OSError | None:
     return cls(_STATUS_ERRNO.get(code, errno.EIO), f"{message} ({what})")
 
 
-def write_size(sftp: paramiko.SFTPClient, replies: _Replies | None = None) -> int:
-    """Bytes per write request this server takes (see the module docstring)."""
-    replies = replies or _Replies(sftp.get_channel())
+def write_bytes_for(limits: bytes | None, header_bytes: int) -> int:
+    """Bytes of data per write request, from the body of a `limits@openssh.com` reply (None: not
+    offered). `header_bytes` is what a request adds to its data inside the packet length."""
+    if limits is None or len(limits) < _LIMITS.size:
+        return GUARANTEED_WRITE_BYTES
+    max_packet, _max_read, max_write, _max_handles = _LIMITS.unpack_from(limits)
+    size = min(max_write, MAX_WRITE_BYTES) if max_write else GUARANTEED_WRITE_BYTES  # 0: none stated
+    if max_packet:
+        size = min(size, max_packet - header_bytes)
+    if size <= 0:
+        raise OSError(f"the SFTP server accepts packets of at most {max_packet} bytes: too small to write")
+    return int(size)
+
+
+def _ask_limits(sftp: paramiko.SFTPClient, replies: _Replies) -> bytes | None:
+    """The body of the server's `limits@openssh.com` reply, or None when it does not offer it (a
+    STATUS reply such as OP_UNSUPPORTED)."""
     request_id = _next_request_id(sftp)
     name = LIMITS_EXTENSION
     sftp.get_channel().sendall(
         struct.pack(f">IBII{len(name)}s", 9 + len(name), FXP_EXTENDED, request_id, len(name), name)
     )
-    reply = replies.next(wait=True)
-    assert reply is not None
-    kind, answered, body = reply
-    if answered != request_id:
-        raise OSError(f"SFTP reply to request {answered} while waiting for {request_id} (limits)")
-    if kind != FXP_EXTENDED_REPLY or len(body) < _LIMITS.size:
-        return GUARANTEED_WRITE_BYTES  # not offered: a STATUS reply (OP_UNSUPPORTED, or denied)
-    max_write = _LIMITS.unpack_from(body)[2]
-    return MAX_WRITE_BYTES if max_write == 0 else int(min(max_write, MAX_WRITE_BYTES))  # 0: no limit
+    while True:
+        reply = replies.next(wait=True)
+        assert reply is not None
+        kind, answered, body = reply
+        if answered == request_id:
+            return body if kind == FXP_EXTENDED_REPLY else None
+        log.debug("skipped an SFTP reply to request %d while asking for limits", answered)
+
+
+def write_size(sftp: paramiko.SFTPClient, header_bytes: int = 0) -> int:
+    """Bytes per write request this server takes (see the module docstring)."""
+    return write_bytes_for(_ask_limits(sftp, _Replies(sftp.get_channel())), header_bytes)
 
 
 def write_from(
@@ -116,49 +153,59 @@ def write_from(
     offset: int,
     path: str,
     on_bytes: Callable[[int], None] | None = None,
-) -> int:
-    """Write the rest of `source` into the open remote `handle` from `offset`; return the end offset.
+) -> WriteResult:
+    """Write the rest of `source` into the open remote `handle` from `offset`.
 
-    Returns once the server has acknowledged every write. A refused write raises the matching
-    OSError (PermissionError, FileNotFoundError, else OSError with the server's message) naming
-    `path` and the offset. `on_bytes(offset)` reports progress every few MB and at the end.
+    Returns once the server has acknowledged every write. A refused write stops the sending; once
+    the writes in flight are answered, the first refusal is raised as the matching OSError
+    (PermissionError, FileNotFoundError, else OSError with the server's message) naming `path` and
+    the offset. `on_bytes(offset)` reports progress every few MB and at the end.
     """
     channel = sftp.get_channel()
     replies = _Replies(channel)
     request = struct.Struct(f">IBII{len(handle)}sQI")
     head = request.size
-    size = write_size(sftp, replies)
+    size = write_bytes_for(_ask_limits(sftp, replies), head - 4)
     buffer = bytearray(head + size)
     view = memoryview(buffer)
     pending: dict[int, int] = {}  # request id -> offset it writes at
-    reported = offset
-    while n := source.readinto(view[head:]):
+    result = WriteResult(offset, 0, size, 0)
+    refused: OSError | None = None
+    while refused is None and (n := source.readinto(view[head:])):
         request_id = _next_request_id(sftp)
         request.pack_into(buffer, 0, head - 4 + n, FXP_WRITE, request_id, len(handle), handle, offset, n)
         channel.sendall(view[: head + n])
         pending[request_id] = offset
-        offset += n
+        previous, offset = offset, offset + n
+        result.requests += 1
+        result.most_in_flight = max(result.most_in_flight, len(pending))
         while pending and (len(pending) >= IN_FLIGHT or channel.recv_ready()):
-            _settle(replies, pending, path, wait=len(pending) >= IN_FLIGHT)
-        if on_bytes and offset - reported >= PROGRESS_BYTES:
-            reported = offset
+            error = _settle(replies, pending, path, wait=len(pending) >= IN_FLIGHT)
+            refused = refused or error
+        if on_bytes and offset // PROGRESS_BYTES != previous // PROGRESS_BYTES:
             on_bytes(offset)
     while pending:
-        _settle(replies, pending, path, wait=True)
-    if on_bytes and offset != reported:
+        error = _settle(replies, pending, path, wait=True)
+        refused = refused or error
+    if refused is not None:
+        raise refused
+    if on_bytes and offset % PROGRESS_BYTES:
         on_bytes(offset)
-    return offset
+    result.end = offset
+    return result
 
 
-def _settle(replies: _Replies, pending: dict[int, int], path: str, wait: bool) -> None:
-    """Take one reply to a pending write; raise the error it carries."""
+def _settle(replies: _Replies, pending: dict[int, int], path: str, wait: bool) -> OSError | None:
+    """Take one reply; return the error it carries for a pending write (None when it succeeded,
+    when nothing has come yet, or when it answers a request that is not pending: skipped)."""
     reply = replies.next(wait)
     if reply is None:
-        return
+        return None
     kind, request_id, body = reply
     at = pending.pop(request_id, None)
-    if at is None or kind != FXP_STATUS:
-        raise OSError(f"unexpected SFTP reply (type {kind}, request {request_id}) while writing {path}")
-    error = _status_error(body, f"writing {path} at byte {at}")
-    if error is not None:
-        raise error
+    if at is None:
+        log.debug("skipped an SFTP reply to request %d while writing %s", request_id, path)
+        return None
+    if kind != FXP_STATUS:
+        return OSError(f"unexpected SFTP reply of type {kind} to a write ({path} at byte {at})")
+    return status_error(body, f"writing {path} at byte {at}")

@@ -122,7 +122,14 @@ def _write(sftp: paramiko.SFTPClient, local: Path, temp: str, offset: int, on_by
     try:
         with local.open("rb", buffering=0) as source:
             source.seek(offset)
-            write_from(sftp, remote.handle, source, offset, temp, on_bytes)
+            sent = write_from(sftp, remote.handle, source, offset, temp, on_bytes)
+        log.debug(
+            "%s: %d writes of up to %d bytes, at most %d waiting for a reply",
+            temp,
+            sent.requests,
+            sent.write_bytes,
+            sent.most_in_flight,
+        )
         remote.close()
     except TimeoutError as exc:
         waited = sftp.get_channel().gettimeout()

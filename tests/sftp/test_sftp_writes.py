@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,15 @@ def _wait_for_writes(server: SshdServer, total: int, timeout: float = 10.0) -> l
         time.sleep(0.02)
 
 
+def _becomes_true(condition: Callable[[], bool], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def test_write_size_is_the_servers_own_limit(
     sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
 ) -> None:
@@ -85,9 +95,14 @@ def test_writes_beyond_the_in_flight_limit_arrive_whole_and_in_place(
     seen: list[int] = []
     monkeypatch.setattr(sftp_writes, "PROGRESS_BYTES", 64 * 1024)
     with connect(_settings(sftp_remote, sftp_keys, tmp_path)) as sftp:
-        send_file(sftp, local, "events", on_bytes=seen.append)
+        remote, path = sftp.open("events/inflight.csv", "wb"), "events/inflight.csv"
+        with local.open("rb", buffering=0) as source:
+            result = sftp_writes.write_from(sftp, remote.handle, source, 0, path, seen.append)
+        remote.close()
     assert (sftp_remote.remote / "events" / local.name).read_bytes() == local.read_bytes()
-    assert seen == sorted(seen) and seen[-1] == local.stat().st_size and len(seen) > 10
+    assert (result.end, result.requests, result.write_bytes) == (local.stat().st_size, 301, 4096)
+    assert 1 <= result.most_in_flight <= 2
+    assert seen == sorted(seen) and seen[-1] == local.stat().st_size and len(seen) == 19
 
 
 def test_a_refused_write_names_the_file_and_offset_and_the_session_goes_on(
@@ -99,8 +114,12 @@ def test_a_refused_write_names_the_file_and_offset_and_the_session_goes_on(
         remote = sftp.open("profiles/readonly.csv", "rb")  # a handle the server will not write through
         with local.open("rb", buffering=0) as source, pytest.raises(OSError) as refused:
             sftp_writes.write_from(sftp, remote.handle, source, 0, "profiles/readonly.csv")
+        # every write in flight was answered before the error: nothing more comes on the channel
+        assert not _becomes_true(sftp.get_channel().recv_ready, within=0.3)
         remote.close()
         assert sftp.stat("profiles/readonly.csv").st_size == 1
         send_file(sftp, local, "profiles")  # replies to the abandoned writes do not confuse later ones
+    # OpenSSH answers a write through a read-only handle with SSH_FX_NO_SUCH_FILE
+    assert type(refused.value) is FileNotFoundError
     assert "writing profiles/readonly.csv at byte 0" in str(refused.value)
     assert (sftp_remote.remote / "profiles" / local.name).read_bytes() == local.read_bytes()
