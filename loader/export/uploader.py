@@ -23,6 +23,7 @@ import paramiko  # type: ignore[import-untyped]
 import tenacity
 
 from loader.errors import SyncError
+from loader.export.cpu_affinity import one_core
 from loader.export.filecheck import check_utf8, rows_and_sha256
 from loader.export.history import COMPLETED, ImportHistory, ImportRecord
 from loader.export.sftp import SftpSettings, check_local_setup, connect
@@ -206,7 +207,7 @@ def _with_retries(
     )
     try:
         for attempt in retrying:
-            with attempt, connect(settings) as sftp:
+            with attempt, one_core(), connect(settings) as sftp:  # see cpu_affinity.py
                 return _send(sftp, local, options.folder, progress)
     except SyncError:
         raise
