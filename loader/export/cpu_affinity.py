@@ -11,16 +11,20 @@ switch. Measured on loopback, 2 cores, 545 MB (bench/export_upload.py): 216 -> 2
 calling thread); the threads it starts meanwhile, such as paramiko's transport thread, inherit it.
 The set is restored on exit. Uploads running in parallel share the process's one GIL, so they
 share one core too: the other cores stay free for the SSH server, the kernel and the rest of the
-process. It does nothing where `os.sched_setaffinity` is missing, where a single core is allowed,
-or with `KLAVIYO_SYNC_UPLOAD_ANY_CORE=1` (for a host whose cores are all busy with other work).
+process. It does nothing where `os.sched_setaffinity` is missing or refused, where a single core
+is allowed, or with `KLAVIYO_SYNC_UPLOAD_ANY_CORE=1` (for a host whose cores are all busy with other work).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
 
 ANY_CORE_ENV = "KLAVIYO_SYNC_UPLOAD_ANY_CORE"
 _lock = threading.Lock()
@@ -49,8 +53,14 @@ def one_core() -> Iterator[int | None]:
         yield None
         return
     core = _upload_core(allowed)
-    os.sched_setaffinity(0, {core})
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError as exc:  # a sandbox that forbids it, or the CPU set changed meanwhile
+        log.debug("uploads stay on any core: sched_setaffinity refused (%s)", exc)
+        yield None
+        return
     try:
         yield core
     finally:
-        os.sched_setaffinity(0, allowed)
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, allowed)

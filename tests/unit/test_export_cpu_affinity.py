@@ -70,3 +70,15 @@ def test_the_environment_switch_leaves_the_thread_alone(monkeypatch: pytest.Monk
     with one_core() as core:
         assert core is None
         assert (os.sched_getaffinity(0) if before is not None else None) == before
+
+
+@needs_two_cores
+def test_a_refused_affinity_change_leaves_the_upload_on_any_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_pid: int, _cores: object) -> None:
+        raise PermissionError(1, "Operation not permitted")  # as under a seccomp sandbox
+
+    before = os.sched_getaffinity(0)
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    with one_core() as core:
+        assert core is None
+        assert os.sched_getaffinity(0) == before
