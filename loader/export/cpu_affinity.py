@@ -17,12 +17,11 @@ is allowed, or with `KLAVIYO_SYNC_UPLOAD_ANY_CORE=1` (for a host whose cores are
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 log = logging.getLogger(__name__)
 
@@ -62,5 +61,5 @@ def one_core() -> Iterator[int | None]:
     try:
         yield core
     finally:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.sched_setaffinity(0, allowed)
