@@ -7,12 +7,15 @@ packet, then slice after slice in its send loop) and, pipelined, stops to wait f
 100 are outstanding. Here each request is read from the file into one reused buffer, at most
 `IN_FLIGHT` requests wait for their reply (OpenSSH's `sftp` default), and replies are read as they
 arrive. On loopback this took the upload from 0.81-0.86 to 0.88-0.97 of OpenSSH `sftp -b` in the
-same harness.
+same harness (before the threads shared a core: cpu_affinity.py).
 
 Write size: the server's `max-write-length` from the `limits@openssh.com` extension, kept within its
 `max-packet-length` (OpenSSH drops the session on larger packets), else 32768 bytes, the size every
 server must accept (§3: "packets of at least 34000 bytes"). Klaviyo's server is AWS Transfer Family,
-whose limits are not documented: nothing larger is sent unless the server announces it.
+whose limits are not documented: nothing larger is sent unless the server announces it. paramiko
+keeps no list of the extensions the server named at start-up, so the request is simply sent: the
+draft (§8) requires an SSH_FX_OP_UNSUPPORTED answer to an extended request a server does not know
+(paramiko sends `check-file` and `posix-rename@openssh.com` the same way).
 
 Staying in step with paramiko's `SFTPClient`, which reads the same channel afterwards: request ids
 come from its own counter (so its later requests never reuse one); replies are read exactly, one
