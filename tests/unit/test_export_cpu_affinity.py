@@ -41,11 +41,22 @@ def test_the_thread_and_its_new_threads_share_one_core_then_get_their_set_back()
 
 
 @needs_two_cores
-def test_every_upload_of_the_process_gets_the_same_core() -> None:
+def test_the_set_comes_back_when_the_upload_fails() -> None:
+    before = os.sched_getaffinity(0)
+    with pytest.raises(ConnectionResetError), one_core() as core:
+        assert os.sched_getaffinity(0) == {core}
+        raise ConnectionResetError("dropped")
+    assert os.sched_getaffinity(0) == before
+
+
+@needs_two_cores
+def test_uploads_running_together_share_one_core() -> None:
+    together = threading.Barrier(4, timeout=10)
     results: list[int | None] = []
 
     def upload() -> None:
         with one_core() as core:
+            together.wait()  # all four are inside at once
             results.append(core)
 
     threads = [threading.Thread(target=upload) for _ in range(4)]
@@ -53,23 +64,16 @@ def test_every_upload_of_the_process_gets_the_same_core() -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(set(results)) == 1 and results[0] is not None
+    assert len(results) == 4 and len(set(results)) == 1 and results[0] is not None
 
 
 @needs_two_cores
-def test_a_core_no_longer_allowed_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shared_core_no_longer_allowed_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     allowed = os.sched_getaffinity(0)
+    monkeypatch.setattr(cpu_affinity, "_running", 1)  # another upload is running on a core now gone
     monkeypatch.setattr(cpu_affinity, "_core", max(allowed) + 1000)
     with one_core() as core:
-        assert core == max(allowed)
-
-
-def test_the_environment_switch_leaves_the_thread_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ANY_CORE_ENV, "1")
-    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    with one_core() as core:
-        assert core is None
-        assert (os.sched_getaffinity(0) if before is not None else None) == before
+        assert core in allowed
 
 
 @needs_two_cores
@@ -79,6 +83,17 @@ def test_a_refused_affinity_change_leaves_the_upload_on_any_core(monkeypatch: py
 
     before = os.sched_getaffinity(0)
     monkeypatch.setattr(os, "sched_setaffinity", refuse)
-    with one_core() as core:
+    with pytest.raises(TimeoutError) as failed, one_core() as core:
         assert core is None
         assert os.sched_getaffinity(0) == before
+        raise TimeoutError("stalled")
+    assert failed.value.__context__ is None  # the refusal does not ride along in the upload's traceback
+
+
+@pytest.mark.parametrize("value", ["1", "yes"])
+def test_the_environment_switch_leaves_the_thread_alone(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(ANY_CORE_ENV, value)
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    with one_core() as core:
+        assert core is None
+        assert (os.sched_getaffinity(0) if before is not None else None) == before
