@@ -123,3 +123,22 @@ def test_a_refused_write_names_the_file_and_offset_and_the_session_goes_on(
     assert type(refused.value) is FileNotFoundError
     assert "writing profiles/readonly.csv at byte 0" in str(refused.value)
     assert (sftp_remote.remote / "profiles" / local.name).read_bytes() == local.read_bytes()
+
+
+
+def test_a_resumed_upload_refused_in_mid_write_starts_again_on_the_same_session(
+    sshd_refusing_writes: SshdServer, sftp_keys: ClientKeys, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = _random_file(tmp_path / "big.csv", 2 * 1024 * 1024)
+    part = sshd_refusing_writes.remote / "profiles" / f".{local.name}.part"
+    part.write_bytes(local.read_bytes()[: 100 * 1024])  # left by a dropped upload
+    settings = _settings(sshd_refusing_writes, sftp_keys, tmp_path)
+    with connect(settings) as sftp, pytest.raises(OSError) as refused:
+        send_file(sftp, local, "profiles")
+    # the resumed writes were refused with more in flight; the .part was removed through paramiko on
+    # the same session and the upload started again from byte 0, where the server refused it too
+    assert "refused to resume" in caplog.text and "at byte 102400" in caplog.text
+    assert type(refused.value) is PermissionError
+    assert f"writing profiles/.{local.name}.part at byte 0" in str(refused.value)
+    assert not (sshd_refusing_writes.remote / "profiles" / local.name).exists()
+    assert part.stat().st_size == 0  # created again from byte 0, nothing written
