@@ -14,7 +14,9 @@ configuration as `klaviyo-sync run`). Rows are streamed so memory stays bounded:
 Exports only read: `--query` must be a query (its first keyword, after comments, whitespace and
 parentheses, is SELECT, WITH, FROM, VALUES, TABLE, SHOW, DESCRIBE or SUMMARIZE), and the statement runs
 in a transaction that is rolled back at the end (DuckDB and PostgreSQL), so nothing it might change
-(a data-modifying CTE, a second statement) persists.
+(a data-modifying CTE, a second statement) persists. Other warehouses (BigQuery runs a script of
+several statements as one job) get exactly one statement: it is counted with sqlglot's tokenizer
+for that warehouse's dialect, so a semicolon inside a string, identifier or comment is not a split.
 """
 
 from __future__ import annotations
@@ -37,6 +39,21 @@ from loader.secrets import redact
 MODEL_SCHEMA_ENV = "KLAVIYO_DBT_SCHEMA"  # the variable dbt_project/profiles.yml reads
 MODEL_SCHEMA_DEFAULT = "klaviyo"
 QUERY_KEYWORDS = ("SELECT", "WITH", "FROM", "VALUES", "TABLE", "SHOW", "DESCRIBE", "SUMMARIZE")
+# dlt destination type -> sqlglot dialect, for counting statements (others: sqlglot's generic rules)
+_DIALECTS = {
+    "bigquery": "bigquery",
+    "snowflake": "snowflake",
+    "mssql": "tsql",
+    "synapse": "tsql",
+    "redshift": "redshift",
+    "athena": "athena",
+    "databricks": "databricks",
+    "clickhouse": "clickhouse",
+    "motherduck": "duckdb",
+    "duckdb": "duckdb",
+    "postgres": "postgres",
+    "dremio": "dremio",
+}
 _LEADING_NOISE = re.compile(r"(?:\s+|\(|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
 
@@ -61,6 +78,42 @@ def check_query(sql: str) -> None:
             f"--query must be a query, not a {keyword or 'blank'} statement",
             "--query",
             f"pass a statement starting with {', '.join(QUERY_KEYWORDS[:5])} (e.g. SELECT ... FROM ...)",
+        )
+
+
+def statement_count(sql: str, dialect: str | None = None) -> int:
+    """Non-empty statements in `sql`, split at the semicolons the dialect's tokenizer finds outside
+    strings, quoted identifiers and comments. SQL it cannot read raises SyncError."""
+    from sqlglot import tokenize
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = tokenize(sql, read=dialect)
+    except TokenError as exc:
+        raise SyncError(
+            f"--query could not be read as {dialect or 'SQL'}: {exc}",
+            "--query",
+            "check quotes and comments are closed",
+        ) from exc
+    count, open_statement = 0, False
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            count += open_statement
+            open_statement = False
+        else:
+            open_statement = True
+    return count + open_statement
+
+
+def check_single_statement(sql: str, destination_type: str) -> None:
+    """Refuse several statements where the export cannot roll back what they would change."""
+    count = statement_count(sql, _DIALECTS.get(destination_type))
+    if count > 1:
+        raise SyncError(
+            f"--query holds {count} statements; on {destination_type} an export runs exactly one",
+            "--query",
+            "pass a single query (no `;` between statements)",
         )
 
 
@@ -112,9 +165,15 @@ def query_batches(
         where = f"{source.label} on destination {pipeline.destination.destination_name}"
         with _reported(where):
             client: Any = stack.enter_context(pipeline.sql_client())  # type: ignore[arg-type]
-        batches = _guarded(lambda: _stream(client, _sql(source, client), batch_rows), where)
+        kind = destination_kind(pipeline)
+        batches = _guarded(lambda: _stream(client, _sql(source, client), batch_rows, kind), where)
         stack.callback(batches.close)  # runs before the client closes
         yield batches
+
+
+def destination_kind(pipeline: Any) -> str:
+    """The pipeline's destination type without its module path: `duckdb`, `bigquery`, ..."""
+    return str(pipeline.destination.destination_type).rsplit(".", 1)[-1]
 
 
 @contextmanager
@@ -143,14 +202,14 @@ def _guarded(start: Callable[[], Iterator[pa.Table]], where: str) -> Generator[p
         yield batch
 
 
-def _stream(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+def _stream(client: object, sql: str, batch_rows: int, destination_type: str) -> Iterator[pa.Table]:
     native = client.native_connection  # type: ignore[attr-defined]
     module = type(native).__module__
     if module.startswith(("duckdb", "_duckdb")):
         return _duckdb(native, sql, batch_rows)
     if module.startswith("psycopg2"):
         return _server_side(native, sql, batch_rows)
-    return _generic(client, sql, batch_rows)
+    return _generic(client, sql, batch_rows, destination_type)
 
 
 def _duckdb(native: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:
@@ -198,6 +257,7 @@ def _server_side(native: Any, sql: str, batch_rows: int) -> Iterator[pa.Table]:
             native.autocommit = autocommit
 
 
-def _generic(client: object, sql: str, batch_rows: int) -> Iterator[pa.Table]:
+def _generic(client: object, sql: str, batch_rows: int, destination_type: str) -> Iterator[pa.Table]:
+    check_single_statement(sql, destination_type)
     with client.execute_query(sql) as cursor:  # type: ignore[attr-defined]
         yield from cursor.iter_arrow(chunk_size=batch_rows)

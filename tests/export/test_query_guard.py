@@ -10,9 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from loader.cli import main
+from loader.destination import make_pipeline
 from loader.errors import SyncError
+from loader.export import query as query_module
 from loader.export.exporter import ExportResult
-from loader.export.query import first_keyword
+from loader.export.query import first_keyword, statement_count
 from tests.export.conftest import DuckWarehouse
 from tests.export.helpers import exported_rows, rows_of
 
@@ -118,3 +120,41 @@ def test_types_with_a_text_form_pass_the_type_check(run_export: Run) -> None:
                [INTERVAL 1 DAY] AS waits"""
     [row] = exported_rows(run_export(query))
     assert (row["u"], row["t"]) == ("1", "12:00:00.000000") and row["waits"].startswith('["')
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect", "count"),
+    [
+        ("SELECT 1", None, 1),
+        ("/* ; */ SELECT 1; ;", None, 1),
+        ("SELECT 1; DROP TABLE people", "bigquery", 2),
+        ("SELECT ';' AS a, `we;ird` FROM t -- ; DROP TABLE t\n", "bigquery", 1),
+        ("SELECT '''a;b''' AS x; SELECT 2", "bigquery", 2),
+        ("SELECT [a;b] FROM t", "tsql", 1),
+        ("SELECT $$a;b$$ AS x", "snowflake", 1),
+    ],
+)
+def test_statements_are_counted_by_the_warehouse_dialect(sql: str, dialect: str | None, count: int) -> None:
+    assert statement_count(sql, dialect) == count
+
+
+def test_unreadable_sql_is_refused_before_it_reaches_the_warehouse() -> None:
+    with pytest.raises(SyncError, match="could not be read as bigquery") as raised:
+        statement_count("SELECT 'unclosed", "bigquery")
+    assert raised.value.where == "--query"
+
+
+def test_a_warehouse_without_rollback_gets_exactly_one_statement(
+    duck: DuckWarehouse, tmp_path: Path
+) -> None:
+    """The generic path (BigQuery, Snowflake, Synapse, ...) through dlt's SQL client, on a real
+    DuckDB file: a second statement is refused before anything runs."""
+    duck.sql("CREATE TABLE people AS SELECT 'a@x.io' AS email")
+    pipeline = make_pipeline(pipelines_dir=str(tmp_path / "pipelines"))
+    kind = query_module.destination_kind(pipeline)
+    with pipeline.sql_client() as client:
+        with pytest.raises(SyncError, match="holds 2 statements; on duckdb an export runs exactly one"):
+            next(query_module._generic(client, "SELECT email FROM people; DROP TABLE people", 10, kind))
+        batches = list(query_module._generic(client, "SELECT email FROM people -- one; statement", 10, kind))
+    assert [row for batch in batches for row in batch.column("email").to_pylist()] == ["a@x.io"]
+    assert _tables(duck) == ["people"]
