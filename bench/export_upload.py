@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,8 +44,6 @@ from tests.fixtures.sshd import SshdServer  # noqa: E402
 
 QUERY = "SELECT * FROM bench_profiles"
 EXPORT_ROW_BYTES = 115  # bytes per exported row of bench_profiles
-CPU_SECONDS: dict[str, float] = {}
-WALL_RUNS: dict[str, list[float]] = {}  # every timed run of the last _paired_medians, in order
 
 
 def _cpu_seconds() -> float:
@@ -52,18 +51,31 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _paired_medians(
+@dataclass
+class Paired:
+    """Timed runs of both sides, in order: wall seconds and CPU seconds of this process."""
+
+    wall: dict[str, list[float]]
+    cpu: dict[str, list[float]]
+
+    def median(self, side: str) -> float:
+        return statistics.median(self.wall[side])
+
+    def median_cpu(self, side: str) -> float:
+        return statistics.median(self.cpu[side])
+
+
+def _paired_runs(
     theirs: Callable[[], None],
     ours: Callable[[], None],
     repeat: int,
     reset: Callable[[], None] | None = None,
     warmup: int = 0,
-) -> tuple[float, float]:
-    """Median wall times of both sides, run alternately (theirs, ours, theirs, ...) so that a drift
-    of the shared machine's speed hits both alike; the median CPU times (this process, all threads)
-    are kept in CPU_SECONDS. `warmup` untimed rounds first (lazy imports, caches, page cache)."""
-    times: dict[str, list[float]] = {"theirs": [], "ours": []}
-    cpu: dict[str, list[float]] = {"theirs": [], "ours": []}
+) -> Paired:
+    """Both sides run alternately (theirs, ours, theirs, ...) so that a drift of the shared
+    machine's speed hits both alike; CPU times are of this process, all threads. `warmup` untimed
+    rounds first (lazy imports, caches, page cache)."""
+    runs = Paired({"theirs": [], "ours": []}, {"theirs": [], "ours": []})
     for round_no in range(warmup + repeat):
         for name, run in (("theirs", theirs), ("ours", ours)):
             if reset:
@@ -71,11 +83,9 @@ def _paired_medians(
             start, start_cpu = time.perf_counter(), _cpu_seconds()
             run()
             if round_no >= warmup:
-                times[name].append(time.perf_counter() - start)
-                cpu[name].append(_cpu_seconds() - start_cpu)
-    CPU_SECONDS.update({name: statistics.median(values) for name, values in cpu.items()})
-    WALL_RUNS.update(times)
-    return statistics.median(times["theirs"]), statistics.median(times["ours"])
+                runs.wall[name].append(time.perf_counter() - start)
+                runs.cpu[name].append(_cpu_seconds() - start_cpu)
+    return runs
 
 
 def make_profiles_table(db: Path, rows: int) -> None:
@@ -110,10 +120,9 @@ def bench_export(work: Path, rows: int, repeat: int, warmup: int = 1) -> float:
         result = export(Source(query=QUERY), ExportOptions("profiles", out))
         assert result.rows == rows, result.rows
 
-    copy_s, ours_s = _paired_medians(
-        duck_copy, ours, repeat, lambda: shutil.rmtree(out, ignore_errors=True), warmup
-    )
-    copy_cpu, ours_cpu = CPU_SECONDS["theirs"], CPU_SECONDS["ours"]
+    runs = _paired_runs(duck_copy, ours, repeat, lambda: shutil.rmtree(out, ignore_errors=True), warmup)
+    copy_s, ours_s = runs.median("theirs"), runs.median("ours")
+    copy_cpu, ours_cpu = runs.median_cpu("theirs"), runs.median_cpu("ours")
     print(
         f"export: DuckDB COPY {rows / copy_s:,.0f} rows/s ({copy_s:.2f} s wall, {copy_cpu:.2f} s CPU); "
         f"ours {rows / ours_s:,.0f} rows/s ({ours_s:.2f} s wall, {ours_cpu:.2f} s CPU)"
@@ -173,11 +182,13 @@ def bench_upload(work: Path, megabytes: int, repeat: int) -> float:
         def reset() -> None:
             remote.unlink(missing_ok=True)
 
-        sftp_s, ours_s = _paired_medians(openssh, ours, repeat, reset, warmup=1)
-        runs = {side: [round(size_mb / s) for s in WALL_RUNS[side]] for side in WALL_RUNS}
-        print(f"upload MB/s per run: OpenSSH sftp -b {runs['theirs']}; ours {runs['ours']}")
+        runs = _paired_runs(openssh, ours, repeat, reset, warmup=1)
+        sftp_s, ours_s = runs.median("theirs"), runs.median("ours")
+        speeds = {side: [round(size_mb / s) for s in runs.wall[side]] for side in runs.wall}
+        print(f"upload MB/s per run: OpenSSH sftp -b {speeds['theirs']}; ours {speeds['ours']}")
         assert remote.read_bytes() == local.read_bytes()
-        sftp_foreign_s, foreign_s = _paired_medians(openssh, ours_foreign, repeat, reset, warmup=1)
+        foreign_runs = _paired_runs(openssh, ours_foreign, repeat, reset, warmup=1)
+        sftp_foreign_s, foreign_s = foreign_runs.median("theirs"), foreign_runs.median("ours")
     finally:
         server.stop()
     print(

@@ -39,21 +39,9 @@ from loader.secrets import redact
 MODEL_SCHEMA_ENV = "KLAVIYO_DBT_SCHEMA"  # the variable dbt_project/profiles.yml reads
 MODEL_SCHEMA_DEFAULT = "klaviyo"
 QUERY_KEYWORDS = ("SELECT", "WITH", "FROM", "VALUES", "TABLE", "SHOW", "DESCRIBE", "SUMMARIZE")
-# dlt destination type -> sqlglot dialect, for counting statements (others: sqlglot's generic rules)
-_DIALECTS = {
-    "bigquery": "bigquery",
-    "snowflake": "snowflake",
-    "mssql": "tsql",
-    "synapse": "tsql",
-    "redshift": "redshift",
-    "athena": "athena",
-    "databricks": "databricks",
-    "clickhouse": "clickhouse",
-    "motherduck": "duckdb",
-    "duckdb": "duckdb",
-    "postgres": "postgres",
-    "dremio": "dremio",
-}
+# dlt destination types whose sqlglot dialect has another name (the rest share theirs, or use
+# sqlglot's generic rules when it has no such dialect)
+_DIALECT_NAMES = {"mssql": "tsql", "synapse": "tsql", "fabric": "tsql", "motherduck": "duckdb"}
 _LEADING_NOISE = re.compile(r"(?:\s+|\(|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
 
@@ -106,9 +94,16 @@ def statement_count(sql: str, dialect: str | None = None) -> int:
     return count + open_statement
 
 
+def _dialect(destination_type: str) -> str | None:
+    from sqlglot.dialects.dialect import Dialect
+
+    name = _DIALECT_NAMES.get(destination_type, destination_type)
+    return name if Dialect.get(name) is not None else None
+
+
 def check_single_statement(sql: str, destination_type: str) -> None:
     """Refuse several statements where the export cannot roll back what they would change."""
-    count = statement_count(sql, _DIALECTS.get(destination_type))
+    count = statement_count(sql, _dialect(destination_type))
     if count > 1:
         raise SyncError(
             f"--query holds {count} statements; on {destination_type} an export runs exactly one",

@@ -172,7 +172,7 @@ def write_from(
     buffer = bytearray(head + size)
     view = memoryview(buffer)
     pending: dict[int, int] = {}  # request id -> offset it writes at
-    result = WriteResult(offset, 0, size, 0)
+    requests = most_in_flight = 0
     refused: OSError | None = None
     while refused is None and (n := source.readinto(view[head:])):
         request_id = _next_request_id(sftp)
@@ -180,8 +180,8 @@ def write_from(
         channel.sendall(view[: head + n])
         pending[request_id] = offset
         previous, offset = offset, offset + n
-        result.requests += 1
-        result.most_in_flight = max(result.most_in_flight, len(pending))
+        requests += 1
+        most_in_flight = max(most_in_flight, len(pending))
         while pending and (len(pending) >= IN_FLIGHT or channel.recv_ready()):
             error = _settle(replies, pending, path, wait=len(pending) >= IN_FLIGHT)
             refused = refused or error
@@ -194,8 +194,7 @@ def write_from(
         raise refused
     if on_bytes and offset % PROGRESS_BYTES:
         on_bytes(offset)
-    result.end = offset
-    return result
+    return WriteResult(offset, requests, size, most_in_flight)
 
 
 def _settle(replies: _Replies, pending: dict[int, int], path: str, wait: bool) -> OSError | None:

@@ -13,6 +13,7 @@ import pytest
 from loader.export import sftp_writes
 from loader.export.sftp import SftpSettings, connect
 from loader.export.transfer import send_file
+from tests.emulator.helpers import wait_until
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
 pytestmark = pytest.mark.sftp
@@ -46,14 +47,10 @@ def _recorded_writes(server: SshdServer) -> list[tuple[int, int]]:
     return writes
 
 
-def _wait_for_writes(server: SshdServer, total: int, timeout: float = 10.0) -> list[tuple[int, int]]:
+def _wait_for_writes(server: SshdServer, total: int) -> list[tuple[int, int]]:
     """The recorded writes once they add up to `total` bytes (tee may still be flushing)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        writes = _recorded_writes(server)
-        if sum(length for _, length in writes) >= total or time.monotonic() > deadline:
-            return writes
-        time.sleep(0.02)
+    wait_until(lambda: sum(length for _, length in _recorded_writes(server)) >= total)
+    return _recorded_writes(server)
 
 
 def _becomes_true(condition: Callable[[], bool], within: float) -> bool:
