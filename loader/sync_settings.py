@@ -1,5 +1,9 @@
 """The settings of one sync: command-line flags over dlt config `[sources.klaviyo]` over defaults.
 
+Accounts: one `[sources.klaviyo] api_key` is the account named "default"; several accounts are
+`[sources.klaviyo.accounts.<name>] api_key = "pk_..."` (or `SOURCES__KLAVIYO__ACCOUNTS__<NAME>__API_KEY`),
+each of which may override `objects`, `history`, `metrics` and `exclude_integrations`.
+
 This is the one place that reads the environment conveniences `KLAVIYO_API_KEY` and
 `KLAVIYO_BASE_URL`; everything else (e.g. `SOURCES__KLAVIYO__API_KEY`, `.dlt/secrets.toml`,
 `DESTINATION__...`) is dlt's own configuration.
@@ -8,8 +12,9 @@ This is the one place that reads the environment conveniences `KLAVIYO_API_KEY` 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import dlt
@@ -18,13 +23,31 @@ from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.source import settings as api
 from loader.source.context import parse_duration, parse_history
+from loader.sync_observer import DEFAULT_ACCOUNT
 
 CONFIG_SECTION = "sources.klaviyo"
 ENV_API_KEY = "KLAVIYO_API_KEY"
 ENV_BASE_URL = "KLAVIYO_BASE_URL"
 # never read from [sources.klaviyo]: a stored full_refresh would drop the tables on every run;
 # the destination and pipelines_dir have their own keys in [klaviyo_sync] (see loader.destination)
-FLAG_ONLY = ("full_refresh", "destination", "pipelines_dir")
+FLAG_ONLY = ("full_refresh", "destination", "pipelines_dir", "accounts")
+ACCOUNTS_SECTION = f"{CONFIG_SECTION}.accounts"
+ENV_ACCOUNT_KEY = re.compile(r"^SOURCES__KLAVIYO__ACCOUNTS__(\w+?)__API_KEY$")
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# what an account may set for itself; everything else (lookback, workers, ...) is shared
+ACCOUNT_OVERRIDES = ("objects", "history", "metrics", "exclude_integrations")
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """One Klaviyo account: its configured name, its key, and its own data selection."""
+
+    name: str
+    api_key: str = field(repr=False)
+    objects: tuple[str, ...] = api.OBJECTS
+    history: str = api.DEFAULT_HISTORY
+    metrics: tuple[str, ...] = ()
+    exclude_integrations: tuple[str, ...] = ()
 
 
 @dataclass
@@ -40,19 +63,35 @@ class SyncSettings:
     predictive_analytics: bool = False
     subscriptions: bool = True
     base_url: str = api.DEFAULT_BASE_URL
-    api_key: str = field(default="", repr=False)
     events_workers: int = api.EVENTS_WORKERS
     profiles_workers: int = api.PROFILES_WORKERS
     events_page_size: int = api.EVENTS_PAGE_SIZE
     profiles_page_size: int = api.PROFILES_PAGE_SIZE
     pipelines_dir: str | None = None
+    accounts: tuple[AccountSettings, ...] = ()
+    # the account whose data a warehouse written before accounts existed holds (see loader.upgrade)
+    upgrade_account: str | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every API key of this sync, for redaction."""
+        return [account.api_key for account in self.accounts if account.api_key]
+
+    @property
+    def account_names(self) -> tuple[str, ...]:
+        return tuple(account.name for account in self.accounts)
+
+    def only_accounts(self, names: Sequence[str]) -> SyncSettings:
+        """The same settings for a subset of the accounts (in their configured order)."""
+        wanted = set(names)
+        return replace(self, accounts=tuple(a for a in self.accounts if a.name in wanted))
 
     @classmethod
     def resolve(cls, **overrides: Any) -> SyncSettings:
         """Flags given (not None) win; then `[sources.klaviyo]` config; then the defaults."""
         values: dict[str, Any] = {}
         for item in fields(cls):
-            if item.name in ("api_key", "base_url"):
+            if item.name in ("api_key", "base_url", "accounts", "upgrade_account"):
                 continue
             value = overrides.get(item.name)
             if value is None and item.name not in FLAG_ONLY:
@@ -63,10 +102,16 @@ class SyncSettings:
             values["objects"] = tuple(o.lower() for o in values["objects"])
         values["pipelines_dir"] = resolve_pipelines_dir(overrides.get("pipelines_dir"))
         values["base_url"] = _base_url(overrides.get("base_url"))
-        values["api_key"] = overrides.get("api_key") or _api_key()
-        resolved = cls(**values)
-        resolved.validate()
-        return resolved
+        shared = cls(**values)
+        shared.accounts = _accounts(shared, overrides.get("api_key"), overrides.get("accounts"))
+        for flag in ACCOUNT_OVERRIDES:  # a command-line flag applies to every account
+            if overrides.get(flag) is not None:
+                value = getattr(shared, flag)
+                shared.accounts = tuple(replace(a, **{flag: value}) for a in shared.accounts)
+        shared.upgrade_account = overrides.get("upgrade_account") or _opt_str(
+            dlt.config.get(f"{CONFIG_SECTION}.upgrade_account"))
+        shared.validate()
+        return shared
 
     def validate(self) -> None:
         """Fail fast, naming the flag/config key, before anything is read or written."""
@@ -80,6 +125,16 @@ class SyncSettings:
                 "--objects / [sources.klaviyo] objects",
                 f"choose from: {', '.join(api.OBJECTS)}",
             )
+        for account in self.accounts:
+            where = f"[sources.klaviyo.accounts.{account.name}]"
+            parse_history(account.history)
+            bad = [o for o in account.objects if o not in api.OBJECTS]
+            if bad or not account.objects:
+                raise SyncError(f"unknown data objects {', '.join(bad) or '(none)'}", f"{where} objects",
+                                f"choose from: {', '.join(api.OBJECTS)}")
+        if self.upgrade_account is not None and self.upgrade_account not in self.account_names:
+            raise SyncError(f"unknown account {self.upgrade_account!r}", "[sources.klaviyo] upgrade_account",
+                            f"name one of the configured accounts: {', '.join(self.account_names)}")
         if not self.base_url.startswith(("http://", "https://")):
             raise SyncError(
                 f"invalid base URL {self.base_url!r}",
@@ -88,13 +143,74 @@ class SyncSettings:
             )
 
     def source_kwargs(self) -> dict[str, Any]:
-        """Arguments for `loader.source.klaviyo`."""
+        """Arguments for `loader.source.klaviyo` (the accounts are passed separately)."""
         names = (
-            "api_key", "base_url", "objects", "history", "metrics", "exclude_integrations", "lookback",
+            "base_url", "objects", "history", "metrics", "exclude_integrations", "lookback",
             "reconcile", "subscriptions", "predictive_analytics", "events_workers", "profiles_workers",
             "events_page_size", "profiles_page_size",
         )
         return {name: getattr(self, name) for name in names}
+
+
+def _accounts(
+    shared: SyncSettings, flag_key: str | None, only: Sequence[str] | None
+) -> tuple[AccountSettings, ...]:
+    """The configured accounts (one "default" for a lone key), narrowed to `only` (`--accounts`)."""
+    named = _named_account_keys()
+    if flag_key or not named:
+        key = flag_key or _api_key()
+        accounts = [_account(shared, DEFAULT_ACCOUNT, key, CONFIG_SECTION, own={})]
+    else:
+        accounts = [_account(shared, name, key, f"{ACCOUNTS_SECTION}.{name}") for name, key in named.items()]
+    if only is None:
+        return tuple(accounts)
+    names = {a.name for a in accounts}
+    unknown = [name for name in only if name not in names]
+    if unknown or not only:
+        raise SyncError(f"unknown account {', '.join(unknown) or '(none)'}", "--accounts",
+                        f"name configured accounts: {', '.join(sorted(names))}", code="config")
+    return tuple(a for a in accounts if a.name in set(only))
+
+
+def _named_account_keys() -> dict[str, str]:
+    """`[sources.klaviyo.accounts.<name>] api_key` from secrets, config and the environment."""
+    names: dict[str, None] = {}
+    for provider in (dlt.secrets, dlt.config):
+        section = provider.get(ACCOUNTS_SECTION)
+        if isinstance(section, dict):
+            names.update(dict.fromkeys(str(name) for name in section))
+    for variable in os.environ:
+        match = ENV_ACCOUNT_KEY.match(variable)
+        if match:
+            names[match.group(1).lower()] = None
+    keys = {}
+    for name in names:
+        if not ACCOUNT_NAME.match(name):
+            raise SyncError(f"invalid account name {name!r}", f"[sources.klaviyo.accounts.{name}]",
+                            "use letters, digits, '_' and '-' only", code="config")
+        key = dlt.secrets.get(f"{ACCOUNTS_SECTION}.{name}.api_key")
+        if not key:
+            env = f"SOURCES__KLAVIYO__ACCOUNTS__{name.upper()}__API_KEY"
+            raise SyncError(f"account {name!r} has no API key", f"[sources.klaviyo.accounts.{name}] api_key",
+                            f"set it in .dlt/secrets.toml or {env}", code="config")
+        keys[name] = str(key)
+    return keys
+
+
+def _account(shared: SyncSettings, name: str, key: str, section: str,
+             own: dict[str, Any] | None = None) -> AccountSettings:
+    """An account's settings: its own overrides in `section`, else the shared (resolved) ones."""
+    values: dict[str, Any] = {}
+    for setting in ACCOUNT_OVERRIDES:
+        value = own.get(setting) if own is not None else dlt.config.get(f"{section}.{setting}")
+        default = getattr(shared, setting)
+        values[setting] = default if value is None else _coerce(setting, value, default)
+    values["objects"] = tuple(o.lower() for o in values["objects"])
+    return AccountSettings(name=name, api_key=key, **values)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
