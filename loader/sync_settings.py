@@ -250,3 +250,12 @@ def _api_key() -> str:
             "set one of them to a private API key with read scopes metrics:read, profiles:read, events:read",
         )
     return str(key)
+
+
+def configured_account_names() -> tuple[str, ...]:
+    """The names of the configured accounts without resolving the rest (for `pause`, `status`, ...)."""
+    try:
+        named = _named_account_keys()
+    except SyncError:
+        named = {}
+    return tuple(named) or (DEFAULT_ACCOUNT,)
