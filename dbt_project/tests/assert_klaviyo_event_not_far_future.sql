@@ -3,7 +3,7 @@
 -- (dbt.dateadd returns DATETIME on BigQuery: cast back to the timestamp type of occurred_at.)
 {{ config(enabled=var('klaviyo_events_enabled', true)) }}
 
-select event_id, occurred_at
+select account_id, event_id, occurred_at
 from {{ ref('klaviyo_event') }}
 where occurred_at > cast({{ dbt.dateadd('day', var('klaviyo_max_future_event_days', 1),
                                         klaviyo_warehouse.current_utc_timestamp()) }}

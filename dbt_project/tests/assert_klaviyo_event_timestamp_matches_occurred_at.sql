@@ -4,7 +4,7 @@
 
 {% set from_epoch = klaviyo_warehouse.epoch_to_timestamp('event_timestamp') %}
 
-select event_id, occurred_at, event_timestamp
+select account_id, event_id, occurred_at, event_timestamp
 from {{ ref('klaviyo_event') }}
 where occurred_at < cast({{ dbt.dateadd('second', -1, from_epoch) }} as {{ dbt.type_timestamp() }})
    or occurred_at > cast({{ dbt.dateadd('second', 1, from_epoch) }} as {{ dbt.type_timestamp() }})

@@ -1,7 +1,7 @@
 -- An email without `@` means the wrong attribute landed in the column.
 {{ config(enabled=var('klaviyo_profiles_enabled', true)) }}
 
-select profile_id, email
+select account_id, profile_id, email
 from {{ ref('klaviyo_profile') }}
 where email is not null
   and email not like '%@%'

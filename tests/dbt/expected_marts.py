@@ -1,7 +1,8 @@
 """What the marts must contain, computed in Python from API-shaped resources (the ground truth).
 
 Rows are normalised the same way as `warehouse_rows.py` reads them back: timestamps as naive UTC
-datetimes, JSON as Python objects, numbers as floats, so the two can be compared row by row.
+datetimes, JSON as Python objects, numbers as floats, so the two can be compared row by row. Every
+mart is keyed by (account_id, Klaviyo id): each resource carries the `account_id` it was read from.
 """
 
 from __future__ import annotations
@@ -30,12 +31,31 @@ def number(value: Any) -> float | None:
     return None
 
 
-def metric_rows(metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+Key = tuple[str, str]
+
+
+def account_rows(accounts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    rows = {}
+    for a in accounts:
+        attrs = a["attributes"]
+        rows[a["account_id"]] = {
+            "account_id": a["account_id"],
+            "account_name": (attrs.get("contact_information") or {}).get("organization_name"),
+            "timezone": attrs.get("timezone"),
+            "preferred_currency": attrs.get("preferred_currency"),
+            "industry": attrs.get("industry"),
+            "is_test_account": attrs.get("test_account"),
+        }
+    return rows
+
+
+def metric_rows(metrics: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     rows = {}
     for m in metrics:
         attrs = m["attributes"]
         integration = attrs.get("integration") or {}
-        rows[m["id"]] = {
+        rows[(m["account_id"], m["id"])] = {
+            "account_id": m["account_id"],
             "metric_id": m["id"],
             "metric_name": attrs.get("name"),
             "integration_name": integration.get("name"),
@@ -52,12 +72,12 @@ _PROFILE_TEXT = ["email", "phone_number", "external_id", "first_name", "last_nam
 _LOCATION_TEXT = ["city", "region", "country", "zip", "timezone"]
 
 
-def profile_rows(profiles: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def profile_rows(profiles: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     rows = {}
     for p in profiles:
         attrs = p["attributes"]
         location = attrs.get("location") or {}
-        row: dict[str, Any] = {"profile_id": p["id"]}
+        row: dict[str, Any] = {"account_id": p["account_id"], "profile_id": p["id"]}
         row.update({name: attrs.get(name) for name in _PROFILE_TEXT})
         row["created_at"] = utc_naive(attrs.get("created"))
         row["updated_at"] = utc_naive(attrs.get("updated"))
@@ -65,20 +85,21 @@ def profile_rows(profiles: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         row.update({name: location.get(name) for name in _LOCATION_TEXT})
         for name in ("location", "properties", "subscriptions", "predictive_analytics"):
             row[name] = attrs.get(name)
-        rows[p["id"]] = row
+        rows[(p["account_id"], p["id"])] = row
     return rows
 
 
-def event_rows(events: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def event_rows(events: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     by_metric = metric_rows(metrics)
     rows = {}
     for e in events:
         attrs, rel = e["attributes"], e.get("relationships") or {}
         metric_id = rel["metric"]["data"]["id"]
         profile = (rel.get("profile") or {}).get("data")
-        metric = by_metric.get(metric_id, {})
+        metric = by_metric.get((e["account_id"], metric_id), {})
         properties = attrs.get("event_properties")
-        rows[e["id"]] = {
+        rows[(e["account_id"], e["id"])] = {
+            "account_id": e["account_id"],
             "event_id": e["id"],
             "metric_id": metric_id,
             "metric_name": metric.get("metric_name"),

@@ -23,7 +23,8 @@ from tests.dbt.expected_marts import event_rows, metric_rows, profile_rows, utc_
 from tests.dbt.warehouse_rows import mart_snapshot
 
 pytestmark = [pytest.mark.dbt, pytest.mark.integration]
-KEYS = {"klaviyo_metric": "metric_id", "klaviyo_profile": "profile_id", "klaviyo_event": "event_id"}
+KEYS = {"klaviyo_metric": ("account_id", "metric_id"), "klaviyo_profile": ("account_id", "profile_id"),
+        "klaviyo_event": ("account_id", "event_id")}
 
 
 class SyncedWarehouse:
@@ -43,7 +44,8 @@ class SyncedWarehouse:
         conn = dbt_connection(pipeline, self.root / "dbt")
         args = dbt_args(["source", "freshness"], DbtPaths.under(self.root / "dbt"), target=conn.target)
         result = invoke_dbt(args, conn.env)
-        return {r.node.name: str(r.status) for r in result.result.results}
+        return {r.node.name: str(r.status) for r in result.result.results
+                if r.node.resource_type == "source"}  # not the package's on-run-start hook
 
     def marts(self) -> dict[str, list[dict[str, Any]]]:
         if self.name == "duckdb":
@@ -72,21 +74,28 @@ def synced(
 
 def _assert_marts_equal_truth(marts: dict[str, list[dict[str, Any]]], emulator: Any, until: datetime) -> None:
     truth = emulator.truth
-    metrics = truth.metrics()
-    profiles = [p for p in truth.profiles() if utc_naive(p["attributes"]["updated"]) < _naive(until)]
-    events = truth.events(until=until)
+    accounts = {row["account_id"] for row in marts["klaviyo_account"]}
+    assert len(accounts) == 1, accounts  # one emulated account; its resources carry its id
+    (account_id,) = accounts
+
+    def tagged(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**r, "account_id": account_id} for r in resources]
+
+    metrics = tagged(truth.metrics())
+    profiles = tagged([p for p in truth.profiles() if utc_naive(p["attributes"]["updated"]) < _naive(until)])
+    events = tagged(truth.events(until=until))
     expected = {
         "klaviyo_metric": metric_rows(metrics),
         "klaviyo_profile": profile_rows(profiles),
         "klaviyo_event": event_rows(events, metrics),
     }
     for mart, key in KEYS.items():
-        ids = [row[key] for row in marts[mart]]
+        ids = [tuple(row[k] for k in key) for row in marts[mart]]
         assert len(ids) == len(set(ids)), f"{mart} has duplicate {key}s"
         assert set(ids) == set(expected[mart]), mart
-        for row in marts[mart]:
+        for row, row_key in zip(marts[mart], ids, strict=True):
             actual = {k: v for k, v in row.items() if k != "_loaded_at"}
-            assert actual == expected[mart][row[key]], f"{mart} {key}={row[key]}"
+            assert actual == expected[mart][row_key], f"{mart} {key}={row_key}"
 
 
 def _naive(moment: datetime) -> datetime:
@@ -97,7 +106,7 @@ def test_sync_then_build_twice_matches_the_api(synced: SyncedWarehouse, make_emu
     running = make_emulator(profiles=40, events=400, metrics=8)
     first_start, first = synced.sync_and_build()
     assert first.success, first.failures
-    assert first.models_built == 7 and first.tests_failed == 0
+    assert first.models_built == 9 and first.tests_failed == 0
     marts = synced.marts()
     assert any(e["value"] is not None for e in marts["klaviyo_event"]), "no $value reached the mart"
     _assert_marts_equal_truth(marts, running.emulator, first_start)

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-MART_KEYS = {"klaviyo_metric": "metric_id", "klaviyo_profile": "profile_id", "klaviyo_event": "event_id"}
+# every mart's key: (account_id, id); klaviyo_account's is account_id alone
+MART_KEYS = {"klaviyo_account": ("account_id",), "klaviyo_metric": ("account_id", "metric_id"),
+             "klaviyo_profile": ("account_id", "profile_id"), "klaviyo_event": ("account_id", "event_id")}
 JSON_COLUMNS = {"integration", "location", "properties", "subscriptions", "predictive_analytics",
                 "event_properties"}
 
@@ -35,7 +37,7 @@ def fetch_rows(connection: Any, sql: str) -> list[dict[str, Any]]:
 def mart_snapshot(connection: Any, schema: str = "klaviyo") -> dict[str, list[dict[str, Any]]]:
     """Every mart's rows, ordered by key (duplicates kept, so they can be detected)."""
     return {
-        mart: fetch_rows(connection, f"select * from {schema}.{mart} order by {key}")
+        mart: fetch_rows(connection, f"select * from {schema}.{mart} order by {', '.join(key)}")
         for mart, key in MART_KEYS.items()
     }
 

@@ -1,15 +1,16 @@
 {{ config(
     materialized='incremental',
-    unique_key='event_id',
+    unique_key=['account_id', 'event_id'],
     incremental_strategy=klaviyo_warehouse.incremental_strategy(),
     on_schema_change='append_new_columns',
     enabled=var('klaviyo_events_enabled', true),
 ) }}
 
--- One row per event. Incremental: only rows from dlt loads finished after the last build are read
--- (new, late-arriving and re-read events alike), deduplicated (latest per id) and merged on event_id.
--- Metric names are taken as of the build that first wrote the event; rebuild with --full-refresh
--- after renaming a metric.
+-- One row per (account_id, event_id). Incremental: only rows from dlt loads finished after the last
+-- build are read (new, late-arriving and re-read events alike), deduplicated (latest per account and
+-- id) and merged on (account_id, event_id). The metric is the event's own account's (joined on
+-- account_id and metric_id); its name is taken as of the build that first wrote the event: rebuild
+-- with --full-refresh after renaming a metric.
 with events as (
 
     select * from {{ ref('stg_klaviyo__events') }}
@@ -23,7 +24,7 @@ ranked as (
 
     select
         events.*,
-        row_number() over (partition by event_id order by _loaded_at desc) as row_rank
+        row_number() over (partition by account_id, event_id order by _loaded_at desc) as row_rank
     from events
 
 ),
@@ -37,6 +38,7 @@ metrics as (
 final as (
 
     select
+        ranked.account_id,
         ranked.event_id,
         ranked.metric_id,
         metrics.metric_name,
@@ -51,7 +53,8 @@ final as (
         ranked._loaded_at
     from ranked
     left join metrics
-        on ranked.metric_id = metrics.metric_id
+        on ranked.account_id = metrics.account_id
+        and ranked.metric_id = metrics.metric_id
     where ranked.row_rank = 1
 
 )

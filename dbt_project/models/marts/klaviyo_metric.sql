@@ -1,5 +1,7 @@
 {{ config(materialized='table') }}
 
+-- One row per (account_id, metric_id): the latest state of each account's metrics.
+
 with metrics as (
 
     select * from {{ ref('stg_klaviyo__metrics') }}
@@ -10,7 +12,7 @@ ranked as (
 
     select
         metrics.*,
-        row_number() over (partition by metric_id order by _loaded_at desc, updated_at desc) as row_rank
+        row_number() over (partition by account_id, metric_id order by _loaded_at desc, updated_at desc) as row_rank
     from metrics
 
 ),
@@ -18,6 +20,7 @@ ranked as (
 final as (
 
     select
+        account_id,
         metric_id,
         metric_name,
         integration_name,

@@ -1,13 +1,14 @@
 {{ config(
     materialized='incremental',
-    unique_key='profile_id',
+    unique_key=['account_id', 'profile_id'],
     incremental_strategy=klaviyo_warehouse.incremental_strategy(),
     on_schema_change='append_new_columns',
     enabled=var('klaviyo_profiles_enabled', true),
 ) }}
 
--- One row per profile, latest state. Incremental: only rows from dlt loads finished after the last
--- build are read, deduplicated (latest per id) and merged on profile_id.
+-- One row per (account_id, profile_id), latest state. Incremental: only rows from dlt loads finished
+-- after the last build are read, deduplicated (latest per account and id) and merged on
+-- (account_id, profile_id): the same profile id in two accounts is two profiles.
 with profiles as (
 
     select * from {{ ref('stg_klaviyo__profiles') }}
@@ -21,7 +22,7 @@ ranked as (
 
     select
         profiles.*,
-        row_number() over (partition by profile_id order by _loaded_at desc, updated_at desc) as row_rank
+        row_number() over (partition by account_id, profile_id order by _loaded_at desc, updated_at desc) as row_rank
     from profiles
 
 ),
@@ -29,6 +30,7 @@ ranked as (
 final as (
 
     select
+        account_id,
         profile_id,
         email,
         phone_number,

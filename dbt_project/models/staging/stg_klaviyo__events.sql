@@ -15,6 +15,7 @@ loads as (
 renamed as (
 
     select
+        cast(events.account_id as {{ dbt.type_string() }}) as account_id,
         cast(events.id as {{ dbt.type_string() }}) as event_id,
         cast(events.metric_id as {{ dbt.type_string() }}) as metric_id,
         cast(events.profile_id as {{ dbt.type_string() }}) as profile_id,

@@ -13,6 +13,7 @@ loads as (
 renamed as (
 
     select
+        cast(metrics.account_id as {{ dbt.type_string() }}) as account_id,
         cast(metrics.id as {{ dbt.type_string() }}) as metric_id,
         cast(metrics.name as {{ dbt.type_string() }}) as metric_name,
         {{ klaviyo_warehouse.json_extract_string('metrics.integration', ['name']) }} as integration_name,

@@ -15,6 +15,7 @@ loads as (
 renamed as (
 
     select
+        cast(profiles.account_id as {{ dbt.type_string() }}) as account_id,
         cast(profiles.id as {{ dbt.type_string() }}) as profile_id,
         {{ klaviyo_warehouse.json_extract_string('profiles.attributes', ['email']) }} as email,
         {{ klaviyo_warehouse.json_extract_string('profiles.attributes', ['phone_number']) }} as phone_number,
