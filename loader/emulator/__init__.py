@@ -5,8 +5,8 @@
         ...  # GET f"{server.base_url}/api/events" with Klaviyo-API-Key auth and a revision header
 """
 
-from loader.emulator.config import EmulatorConfig, FaultConfig
-from loader.emulator.emulator import Emulator
+from loader.emulator.config import EmulatorConfig, FaultConfig, StreetAddress
+from loader.emulator.emulator import Emulator, serve_accounts
 from loader.emulator.server import EmulatorServer
 
-__all__ = ["Emulator", "EmulatorConfig", "EmulatorServer", "FaultConfig"]
+__all__ = ["Emulator", "EmulatorConfig", "EmulatorServer", "FaultConfig", "StreetAddress", "serve_accounts"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from loader.emulator import query
+from loader.emulator.account_resources import serve_account, serve_accounts
 from loader.emulator.endpoints import SERVERS
 from loader.emulator.errors import ApiError, invalid, throttled
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9]+)?$")
 CONTENT_TYPE = "application/vnd.api+json"
+# endpoint (one per operation; also its rate-limit bucket) -> the scope it needs
+SCOPES = {"events": "events:read", "profiles": "profiles:read", "metrics": "metrics:read",
+          "accounts": "accounts:read", "account": "accounts:read"}
 
 
 @dataclass
@@ -31,27 +35,39 @@ def error_response(error: ApiError) -> Response:
     return Response(error.status, orjson.dumps(error.body()), list(error.headers.items()))
 
 
+def request_key(headers: dict[str, str]) -> str | None:
+    """The private key of `Authorization: Klaviyo-API-Key <key>` (lower-case header names), or None."""
+    scheme, _, key = headers.get("authorization", "").partition(" ")
+    return (key.strip() or None) if scheme == "Klaviyo-API-Key" else None
+
+
+def not_authenticated(provided: bool) -> ApiError:
+    detail = ("Incorrect authentication credentials." if provided
+              else "Authentication credentials were not provided.")
+    return ApiError(401, "not_authenticated", detail)
+
+
 def _authorize(emulator: Emulator, endpoint: str, headers: dict[str, str]) -> None:
-    auth = headers.get("authorization", "")
-    scheme, _, key = auth.partition(" ")
-    if scheme != "Klaviyo-API-Key" or not key:
-        raise ApiError(401, "not_authenticated", "Authentication credentials were not provided.")
-    if key.strip() != emulator.config.api_key:
-        raise ApiError(401, "not_authenticated", "Incorrect authentication credentials.")
+    key = request_key(headers)
+    if key is None:
+        raise not_authenticated(False)
+    if key != emulator.config.api_key or emulator.key_revoked:
+        raise not_authenticated(True)
     revision = headers.get("revision")
     if not revision:
         raise invalid("The 'revision' header is required (format: YYYY-MM-DD[.suffix]).", "revision")
     if not REVISION.match(revision):
         raise invalid(f"'{revision}' is not a valid revision (format: YYYY-MM-DD[.suffix]).", "revision")
-    scope = f"{endpoint}:read"
+    scope = SCOPES[endpoint]
     if scope not in emulator.config.scopes:
         raise ApiError(403, "permission_denied",
                        f"You do not have permission to perform this action. Missing scope: {scope}.")
 
 
 def handle(emulator: Emulator, endpoint: str, headers: dict[str, str], params: list[tuple[str, str]],
-           base: str) -> Response:
-    """Answer one list request; `headers` keys are lower-case."""
+           base: str, resource_id: str | None = None) -> Response:
+    """Answer one request (a list, or with `resource_id` the single account); `headers` keys are
+    lower-case."""
     try:
         _authorize(emulator, endpoint, headers)
         q = query.parse(query.SPECS[endpoint], params)
@@ -65,9 +81,15 @@ def handle(emulator: Emulator, endpoint: str, headers: dict[str, str], params: l
                 emulator.stats.count_throttled(endpoint)
                 raise throttled(decision.retry_after)
             limit_headers = list(decision.headers)
-        page = SERVERS[endpoint](emulator.snapshot, q, base)
+        if endpoint == "accounts":
+            body, rows = serve_accounts(emulator.config, q, base), 1
+        elif endpoint == "account":
+            body, rows = serve_account(emulator.config, q, base, resource_id or ""), 1
+        else:
+            page = SERVERS[endpoint](emulator.snapshot, q, base)
+            body, rows = page.body, page.rows
     except ApiError as error:
         emulator.stats.count_status(error.status)
         return error_response(error)
-    emulator.stats.count_page(endpoint, page.rows)
-    return Response(200, page.body, limit_headers)
+    emulator.stats.count_page(endpoint, rows)
+    return Response(200, body, limit_headers)

@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
-ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read")
+import numpy as np
+
+from loader.emulator import hashing
+
+ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read", "accounts:read")
 MAX_METRICS = 20  # the size of catalog.METRICS
+ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]{6}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def derived_account_id(seed: int) -> str:
+    """The 6-character base62 account id (Klaviyo's account id, also its public API key) of a seed."""
+    codes = hashing.encode(hashing.mix(np.array([seed]), 0x6163_636F_756E_74), hashing.BASE62, 6)
+    return str(hashing.to_strings(codes)[0])
+
+
+@dataclass(frozen=True)
+class StreetAddress:
+    """`contact_information.street_address` of the account (every field nullable, as in the spec)."""
+
+    address1: str | None = "125 Summer Street"
+    address2: str | None = "5th Floor"
+    city: str | None = "Boston"
+    region: str | None = "MA"
+    country: str | None = "US"
+    zip: str | None = "02110"
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,24 @@ class EmulatorConfig:
     rate_limit_scale: float = 1.0
     faults: FaultConfig = field(default_factory=FaultConfig)
     revision: str = "2026-07-15"
+    # The account (`GET /api/accounts`). "" means derived: account_id from `seed`, public_api_key =
+    # account_id (as in Klaviyo), organization_name "Emulator Store <account_id>", sender name = the
+    # organization, sender email contact@<account_id lower-case>.example.com, website https://... of it.
+    account_id: str = ""
+    organization_name: str = ""
+    timezone: str = "America/New_York"
+    preferred_currency: str = "USD"
+    industry: str | None = "Apparel & Accessories"
+    test_account: bool = False
+    locale: str = "en-US"
+    public_api_key: str = ""
+    default_sender_name: str = ""
+    default_sender_email: str = ""
+    website_url: str | None = ""
+    street_address: StreetAddress = field(default_factory=StreetAddress)
+    # Seed of the metric, profile and event ids (None: `seed`). Accounts with the same id_seed and different
+    # seeds share ids (same index, same id) while everything else differs.
+    id_seed: int | None = None
 
     def __post_init__(self) -> None:
         checks = (
@@ -69,7 +114,53 @@ class EmulatorConfig:
             ("future_events", self.future_events >= 0, "not negative"),
             ("rate_limit_scale", self.rate_limit_scale > 0, "greater than 0"),
             ("api_key", bool(self.api_key.strip()), "not empty"),
+            ("account_id", not self.account_id or bool(ACCOUNT_ID.match(self.account_id)),
+             "6 letters or digits (or empty: derived from seed)"),
+            ("timezone", _is_iana(self.timezone), "an IANA timezone name"),
+            ("preferred_currency", bool(CURRENCY.match(self.preferred_currency)), "a 3-letter currency code"),
+            ("locale", bool(self.locale.strip()), "not empty"),
         )
         for name, ok, rule in checks:
             if not ok:
                 raise ValueError(f"EmulatorConfig.{name} must be {rule}, got {getattr(self, name)!r}")
+
+    @property
+    def effective_account_id(self) -> str:
+        return self.account_id or derived_account_id(self.seed)
+
+    @property
+    def effective_id_seed(self) -> int:
+        return self.seed if self.id_seed is None else self.id_seed
+
+    def account_attributes(self) -> dict[str, Any]:
+        """The `attributes` of this account's `account` resource, in the spec's order."""
+        account_id = self.effective_account_id
+        organization = self.organization_name or f"Emulator Store {account_id}"
+        domain = f"{account_id.lower()}.example.com"
+        website = f"https://www.{domain}" if self.website_url == "" else self.website_url
+        street = self.street_address
+        return {
+            "test_account": self.test_account,
+            "contact_information": {
+                "default_sender_name": self.default_sender_name or organization,
+                "default_sender_email": self.default_sender_email or f"contact@{domain}",
+                "website_url": website,
+                "organization_name": organization,
+                "street_address": {"address1": street.address1, "address2": street.address2,
+                                   "city": street.city, "region": street.region, "country": street.country,
+                                   "zip": street.zip},
+            },
+            "industry": self.industry,
+            "timezone": self.timezone,
+            "preferred_currency": self.preferred_currency,
+            "public_api_key": self.public_api_key or account_id,
+            "locale": self.locale,
+        }
+
+
+def _is_iana(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

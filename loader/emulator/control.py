@@ -1,7 +1,12 @@
-"""`/_emulator/*` control endpoints (no auth; 127.0.0.1 only): grow, faults, stats."""
+"""`/_emulator/*` control endpoints (no auth; 127.0.0.1 only): accounts, grow, faults, stats, revoke, restore.
+
+When several accounts are served, `?account=<account_id>` (or an `"account"` key in a POST's JSON body)
+picks the one a request addresses; without it, the first served account. An unknown account is a 404.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,7 +34,7 @@ def _grow(emulator: Emulator, body: dict[str, Any]) -> Response:
     if "late_by_seconds" in body:
         kwargs["late_by"] = timedelta(seconds=float(body["late_by_seconds"]))
     emulator.grow(**kwargs)
-    return _json(200, emulator.counts())
+    return _json(200, {"account_id": emulator.account_id, **emulator.counts()})
 
 
 def _faults(emulator: Emulator, body: dict[str, Any]) -> Response:
@@ -40,19 +45,46 @@ def _faults(emulator: Emulator, body: dict[str, Any]) -> Response:
     if "malformed_pages" in body:
         body["malformed_pages"] = tuple(body["malformed_pages"])
     emulator.set_faults(FaultConfig(**body))
-    return _json(200, {"faults": body})
+    return _json(200, {"account_id": emulator.account_id, "faults": body})
 
 
-def handle(emulator: Emulator, method: str, path: str, body: bytes) -> Response:
+def _key(emulator: Emulator, revoke: bool) -> Response:
+    if revoke:
+        emulator.revoke_key()
+    else:
+        emulator.restore_key()
+    return _json(200, {"account_id": emulator.account_id, "key_revoked": emulator.key_revoked})
+
+
+def _pick(emulators: Sequence[Emulator], account: str | None) -> Emulator | None:
+    if account is None:
+        return emulators[0]
+    return next((e for e in emulators if e.account_id == account), None)
+
+
+def handle(emulators: Sequence[Emulator], method: str, path: str, body: bytes,
+           query: Sequence[tuple[str, str]] = ()) -> Response:
     try:
         payload = orjson.loads(body) if body else {}
     except orjson.JSONDecodeError:
         return _json(400, {"error": "body is not JSON"})
+    if method == "POST" and not isinstance(payload, dict):
+        return _json(400, {"error": "body must be a JSON object"})
+    account = dict(query).get("account")
+    if isinstance(payload, dict) and "account" in payload:
+        account = str(payload.pop("account"))
+    if method == "GET" and path == "/_emulator/accounts":
+        return _json(200, {"accounts": [e.describe() for e in emulators]})
+    emulator = _pick(emulators, account)
+    if emulator is None:
+        known = [e.account_id for e in emulators]
+        return _json(404, {"error": f"no served account {account!r}; served: {known}"})
     if method == "GET" and path == "/_emulator/stats":
-        return _json(200, {**emulator.stats.as_dict(), **emulator.counts()})
+        stats = emulator.stats.as_dict()
+        return _json(200, {"account_id": emulator.account_id, **stats, **emulator.counts()})
+    if method == "POST" and path in ("/_emulator/revoke", "/_emulator/restore"):
+        return _key(emulator, revoke=path.endswith("revoke"))
     if method == "POST" and path in ("/_emulator/grow", "/_emulator/faults"):
-        if not isinstance(payload, dict):
-            return _json(400, {"error": "body must be a JSON object"})
         try:
             return _grow(emulator, payload) if path.endswith("grow") else _faults(emulator, payload)
         except (TypeError, ValueError) as exc:

@@ -62,6 +62,12 @@ class Snapshot:
     profiles: ProfileStore
     generation: int = 0
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
+    id_seed: int | None = None  # EmulatorConfig.id_seed: None = ids from `seed`
+
+    @property
+    def ids_seed(self) -> int:
+        """The seed every id (metric, profile, event) derives from."""
+        return self.seed if self.id_seed is None else self.id_seed
 
     def metric_index(self, metric_id: str) -> int | None:
         for metric in self.metrics:
@@ -100,10 +106,12 @@ def _with_metric_index(dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, p
     return EventStore(dt_us, seq, metric, profile, by_metric, tuple(dt_us[p] for p in by_metric))
 
 
-def build_metrics(seed: int, count: int, anchor_us: int, history_days: int) -> tuple[Metric, ...]:
+def build_metrics(seed: int, count: int, anchor_us: int, history_days: int,
+                  id_seed: int | None = None) -> tuple[Metric, ...]:
     count = max(1, min(count, len(catalog.METRICS)))  # EmulatorConfig checks 1..MAX_METRICS
     chosen = catalog.METRICS[:count]
-    codes = hashing.encode(hashing.mix(np.arange(count), seed * 11 + 5), hashing.BASE62, 6)
+    ids_seed = seed if id_seed is None else id_seed
+    codes = hashing.encode(hashing.mix(np.arange(count), ids_seed * 11 + 5), hashing.BASE62, 6)
     ids = hashing.to_strings(codes)
     start = anchor_us - (history_days + 60) * DAY_US
     offsets = (hashing.unit(np.arange(count), seed * 11 + 6) * 30 * DAY_US).astype(np.int64)
@@ -132,17 +140,24 @@ def _pick_metrics(rng: np.random.Generator, metrics: tuple[Metric, ...], n: int)
     return rng.choice(len(metrics), size=n, p=weights / weights.sum()).astype(np.int16)
 
 
+def _profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int, id_seed: int | None) -> np.ndarray:
+    if id_seed is None:
+        return hashing.profile_ids(indexes, created_us, seed)
+    return hashing.profile_ids(indexes, None, id_seed)
+
+
 def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_days: int,
-          future_events: int, anchor_us: int) -> Snapshot:
-    """The initial dataset: events over `history_days` before the anchor, `future_events` after it."""
+          future_events: int, anchor_us: int, id_seed: int | None = None) -> Snapshot:
+    """The initial dataset: events over `history_days` before the anchor, `future_events` after it.
+    Content derives from `seed`, ids from `id_seed` when given (see EmulatorConfig.id_seed)."""
     rng = np.random.default_rng(seed)
     anchor_us = anchor_us // US * US
     start_us = anchor_us - history_days * DAY_US
-    metrics = build_metrics(seed, n_metrics, anchor_us, history_days)
+    metrics = build_metrics(seed, n_metrics, anchor_us, history_days, id_seed)
     n_profiles = max(1, n_profiles)
     created = np.sort(_seconds(rng, start_us - 30 * DAY_US, anchor_us - US, n_profiles))
     updated = created + (rng.random(n_profiles) * (anchor_us - created)).astype(np.int64) // US * US
-    ids = hashing.profile_ids(np.arange(n_profiles), created, seed)
+    ids = _profile_ids(np.arange(n_profiles), created, seed, id_seed)
     profiles = ProfileStore(created, updated, np.zeros(n_profiles, dtype=np.int32), ids)
     past = _seconds(rng, start_us, anchor_us - US, n_events)
     future = _seconds(rng, anchor_us + 3600 * US, anchor_us + 30 * DAY_US, future_events)
@@ -150,7 +165,7 @@ def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_day
     seq = np.arange(len(dt_us), dtype=np.int64)
     events = index_events(dt_us, seq, _pick_metrics(rng, metrics, len(dt_us)),
                           _pick_profiles(rng, created, dt_us), len(metrics))
-    return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles)
+    return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles, id_seed=id_seed)
 
 
 @dataclass(frozen=True)
@@ -167,7 +182,7 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
     """A new snapshot with data added as of `now_us` (see Emulator.grow); `snap` is left untouched."""
     now_us = max(now_us // US * US, snap.grown_until_us)
     rng = np.random.default_rng([snap.seed, snap.generation + 1])
-    profiles = _grow_profiles(snap.profiles, rng, growth, now_us, snap.seed)
+    profiles = _grow_profiles(snap.profiles, rng, growth, now_us, snap.seed, snap.id_seed)
     dt_new = np.concatenate([
         _seconds(rng, snap.grown_until_us, now_us, growth.new_events),
         np.full(growth.late_events, max(now_us - growth.late_by_us, 0) // US * US, dtype=np.int64),
@@ -182,7 +197,7 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
 
 
 def _grow_profiles(old: ProfileStore, rng: np.random.Generator, growth: Growth, now_us: int,
-                   seed: int) -> ProfileStore:
+                   seed: int, id_seed: int | None) -> ProfileStore:
     updated, version = old.updated_us.copy(), old.version.copy()
     k = min(growth.updated_profiles, len(old))
     if k:
@@ -196,5 +211,5 @@ def _grow_profiles(old: ProfileStore, rng: np.random.Generator, growth: Growth, 
         np.concatenate([old.created_us, created_new]),
         np.concatenate([updated, created_new]),
         np.concatenate([version, np.zeros(n_new, dtype=np.int32)]),
-        np.concatenate([old.ids, hashing.profile_ids(new_index, created_new, seed)]),
+        np.concatenate([old.ids, _profile_ids(new_index, created_new, seed, id_seed)]),
     )

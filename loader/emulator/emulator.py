@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ class Emulator:
         c = self.config
         anchor = anchor_us if anchor_us is not None else int(time.time() * US)
         self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
-                                       c.future_events, anchor)
+                                       c.future_events, anchor, c.id_seed)
         self._grow_lock = threading.Lock()
         self.rate_limiter = RateLimiter(c.rate_limit_scale) if c.rate_limits else None
         self.fault_injector: FaultInjector | None = None
@@ -34,6 +35,25 @@ class Emulator:
         self.truth = Truth(self)
         self.base_url = "http://127.0.0.1"
         self._servers: list[EmulatorServer] = []
+        self._key_revoked = False
+
+    @property
+    def account_id(self) -> str:
+        """Klaviyo's id of this emulator's account (`EmulatorConfig.account_id`, else derived from seed)."""
+        return self.config.effective_account_id
+
+    @property
+    def key_revoked(self) -> bool:
+        return self._key_revoked
+
+    def revoke_key(self) -> None:
+        """Revoke the account's private key: from now on every /api request with it is 401
+        `not_authenticated`, as the real API answers a revoked key. Other served accounts are unaffected."""
+        self._key_revoked = True
+
+    def restore_key(self) -> None:
+        """Undo revoke_key() (the real API cannot: a revoked key is gone; tests use it to recover)."""
+        self._key_revoked = False
 
     @property
     def snapshot(self) -> Snapshot:
@@ -60,6 +80,13 @@ class Emulator:
         return {"events": len(snap.events), "profiles": len(snap.profiles), "metrics": len(snap.metrics),
                 "generation": snap.generation}
 
+    def describe(self) -> dict[str, Any]:
+        """The account as the control endpoints list it (the key is an emulator test key)."""
+        contact = self.config.account_attributes()["contact_information"]
+        return {"account_id": self.account_id, "api_key": self.config.api_key,
+                "organization_name": contact["organization_name"],
+                "key_revoked": self._key_revoked, "seed": self.config.seed, "id_seed": self.config.id_seed}
+
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmulatorServer:
         """Start serving in a background thread; stop with `.stop()` or use `with emulator.serve() as s:`."""
         server = EmulatorServer(self, port, host)
@@ -71,3 +98,15 @@ class Emulator:
         """Stop every server this emulator started."""
         while self._servers:
             self._servers.pop().stop()
+
+
+def serve_accounts(emulators: Sequence[Emulator], port: int = 0, host: str = "127.0.0.1") -> EmulatorServer:
+    """Serve several accounts on ONE server (started in a background thread), like one Klaviyo host:
+    each /api request goes to the emulator whose `config.api_key` its Authorization names (unknown key:
+    401). Each account keeps its own rate limits, faults, stats, growth and truth. Keys and account ids
+    must be distinct (ValueError). Stop with the returned server's `.stop()` (or `with`); the
+    emulators' own `stop()` does not own it."""
+    server = EmulatorServer(list(emulators), port, host)
+    for emulator in server.emulators:
+        emulator.base_url = server.base_url
+    return server.start()

@@ -85,7 +85,7 @@ def render_event_texts(snap: Snapshot, positions: np.ndarray, base: str) -> list
     ev = snap.events
     seq = ev.seq[positions]
     dt_us = ev.dt_us[positions]
-    ids = hashing.event_ids(seq, snap.seed).tolist()
+    ids = hashing.event_ids(seq, snap.ids_seed).tolist()
     uuids = hashing.uuids(seq, snap.seed).tolist()
     datetimes = iso_many(dt_us)
     stamps = (dt_us // US).tolist()

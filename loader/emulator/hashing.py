@@ -50,9 +50,19 @@ def event_ids(seqs: np.ndarray, seed: int) -> np.ndarray:
     return to_strings(np.hstack([head, body, tail]))
 
 
-def profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int) -> np.ndarray:
-    """26-character ULID-like profile ids: 10 Crockford chars of created milliseconds + 16 of hash."""
-    stamp = encode((created_us // 1000).astype(np.uint64), CROCKFORD, 10)
+ID_EPOCH_MS = 1_600_000_000_000  # 2020-09-13: the time part of profile ids under an explicit id_seed
+
+
+def profile_ids(indexes: np.ndarray, created_us: np.ndarray | None, seed: int) -> np.ndarray:
+    """26-character ULID-like profile ids: 10 Crockford chars of created milliseconds + 16 of hash.
+    With `created_us` None (an explicit id_seed) the time part comes from the index alone, rising with
+    it, so the ids do not depend on the dataset's anchor or content."""
+    if created_us is None:
+        ms = np.uint64(ID_EPOCH_MS) + indexes.astype(np.uint64) * np.uint64(60_000) + (
+            mix(indexes, seed * 5 + 3) % np.uint64(60_000))
+    else:
+        ms = (created_us // 1000).astype(np.uint64)
+    stamp = encode(ms, CROCKFORD, 10)
     low = encode(mix(indexes, seed * 5 + 1), CROCKFORD, 12)  # 60 of 64 hash bits: collisions ~n²/2^61
     extra = encode(mix(indexes, seed * 5 + 2), CROCKFORD, 4)
     return to_strings(np.hstack([stamp, extra, low]))

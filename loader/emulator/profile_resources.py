@@ -12,10 +12,18 @@ from loader.emulator.dataset import DAY_US, Snapshot
 from loader.emulator.resources import iso, sparse
 
 
-def profile_email(index: int) -> str:
-    first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)].lower()
-    last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)].lower()
-    return f"{first}.{last}.{index}@klaviyo-demo.com"
+def profile_names(index: int, seed: int = 1) -> tuple[str, str]:
+    """(first, last) name of a profile; the seed rotates both lists (seed 1 keeps them in place), so
+    accounts with different seeds name the same profile index differently."""
+    n_first, n_last = len(catalog.FIRST_NAMES), len(catalog.LAST_NAMES)
+    first = catalog.FIRST_NAMES[(index + (seed - 1) * 7) % n_first]
+    last = catalog.LAST_NAMES[(index // n_first + (seed - 1) * 5) % n_last]
+    return first, last
+
+
+def profile_email(index: int, seed: int = 1) -> str:
+    first, last = profile_names(index, seed)
+    return f"{first.lower()}.{last.lower()}.{index}@klaviyo-demo.com"
 
 
 def _draw(snap: Snapshot, indexes: np.ndarray, k: int | np.ndarray) -> np.ndarray:
@@ -41,7 +49,7 @@ def identifier_column(snap: Snapshot, field: str) -> np.ndarray:
         if field == "id":
             cached = snap.profiles.ids
         elif field == "email":
-            cached = np.array([profile_email(i) for i in range(n)])
+            cached = np.array([profile_email(i, snap.seed) for i in range(n)])
         else:
             make, k, p = (_phone, 7, 0.6) if field == "phone_number" else (_external_id, 1, 0.5)
             present = _draw(snap, np.arange(n), k) < p
@@ -115,11 +123,10 @@ def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = (
     p = snap.profiles
     created, updated, version = int(p.created_us[index]), int(p.updated_us[index]), int(p.version[index])
     r = draws if draws is not None else _draw(snap, np.full(16, index), np.arange(16)).tolist()
-    first = catalog.FIRST_NAMES[index % len(catalog.FIRST_NAMES)]
-    last = catalog.LAST_NAMES[(index // len(catalog.FIRST_NAMES)) % len(catalog.LAST_NAMES)]
+    first, last = profile_names(index, snap.seed)
     place = catalog.PLACES[int(r[0] * len(catalog.PLACES))]
     attributes: dict[str, Any] = {
-        "email": profile_email(index),
+        "email": profile_email(index, snap.seed),
         "phone_number": _phone(index) if r[7] < 0.6 else None,
         "external_id": _external_id(index) if r[1] < 0.5 else None,
         "first_name": first, "last_name": last,

@@ -71,7 +71,18 @@ METRICS = EndpointSpec(
     {"metric": ("created", "id", "integration", "name", "updated"),
      "flow": ("archived", "created", "id", "name", "status", "trigger_type", "updated")},
 )
-SPECS = {"events": EVENTS, "profiles": PROFILES, "metrics": METRICS}
+ACCOUNT_FIELDS = ("contact_information", "contact_information.default_sender_email",
+                  "contact_information.default_sender_name", "contact_information.organization_name",
+                  "contact_information.street_address", "contact_information.street_address.address1",
+                  "contact_information.street_address.address2", "contact_information.street_address.city",
+                  "contact_information.street_address.country", "contact_information.street_address.region",
+                  "contact_information.street_address.zip", "contact_information.website_url", "id",
+                  "industry", "locale", "preferred_currency", "public_api_key", "test_account", "timezone")
+ACCOUNTS = EndpointSpec("accounts", frozenset({"fields[account]"}), {}, (), "", None, (),
+                        {"account": ACCOUNT_FIELDS})
+ACCOUNT = EndpointSpec("account", frozenset({"fields[account]"}), {}, (), "", None, (),
+                       {"account": ACCOUNT_FIELDS})
+SPECS = {"events": EVENTS, "profiles": PROFILES, "metrics": METRICS, "accounts": ACCOUNTS, "account": ACCOUNT}
 METRICS_PAGE_SIZE = 200
 
 
@@ -89,9 +100,12 @@ class Query:
 
 
 def _csv(value: str, parameter: str, allowed: tuple[str, ...]) -> list[str]:
+    """The comma-separated items; each must be allowed (by its first dotted part, unless `allowed` lists
+    dotted paths itself, as the accounts spec does: then exactly)."""
     items = [v.strip() for v in value.split(",") if v.strip()]
+    exact = any("." in a for a in allowed)
     for item in items:
-        if item.split(".", 1)[0] not in allowed:
+        if (item if exact else item.split(".", 1)[0]) not in allowed:
             raise invalid(f"'{item}' is not a valid value for {parameter}.", parameter)
     return items
 

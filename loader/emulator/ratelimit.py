@@ -14,6 +14,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "profiles": (75, 750),
     "profiles:predictive_analytics": (10, 150),
     "metrics": (10, 150),
+    "accounts": (1, 15),  # GET /api/accounts
+    "account": (1, 15),  # GET /api/accounts/{id}: its own operation, with the same tier
 }
 
 

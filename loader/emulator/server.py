@@ -6,9 +6,10 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from loader.emulator import api, control
 from loader.emulator.errors import ApiError, throttled
@@ -16,14 +17,17 @@ from loader.emulator.errors import ApiError, throttled
 if TYPE_CHECKING:
     from loader.emulator.emulator import Emulator
 
-ENDPOINTS = {"/api/events": "events", "/api/profiles": "profiles", "/api/metrics": "metrics"}
+ENDPOINTS = {"/api/events": "events", "/api/profiles": "profiles", "/api/metrics": "metrics",
+             "/api/accounts": "accounts"}
+ACCOUNT_PATH = "/api/accounts/"  # + {id}: GET /api/accounts/{id}
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-    emulator: Emulator
+    emulators: tuple[Emulator, ...]
+    by_key: dict[str, Emulator]
     base_url: str
 
     def server_activate(self) -> None:
@@ -88,26 +92,43 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         url = urlsplit(self.path)
         path = url.path.rstrip("/")
+        query = parse_qsl(url.query, keep_blank_values=True)
         if path.startswith("/_emulator/"):
-            self._send(control.handle(self.server.emulator, "GET", path, b""))
+            self._send(control.handle(self.server.emulators, "GET", path, b"", query))
             return
-        endpoint = ENDPOINTS.get(path)
+        endpoint, resource_id = ENDPOINTS.get(path), None
+        if endpoint is None and path.startswith(ACCOUNT_PATH) and "/" not in path[len(ACCOUNT_PATH):]:
+            endpoint, resource_id = "account", unquote(path[len(ACCOUNT_PATH):])
         if endpoint is None:
             self._send(api.error_response(ApiError(404, "not_found", f"No such endpoint: {path or '/'}.")))
             return
-        self._api(endpoint, parse_qsl(url.query, keep_blank_values=True))
+        self._api(endpoint, query, resource_id)
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
-        path = urlsplit(self.path).path.rstrip("/")
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/")
         body = self._read_body()
         if path.startswith("/_emulator/"):
-            self._send(control.handle(self.server.emulator, "POST", path, body))
+            query = parse_qsl(url.query, keep_blank_values=True)
+            self._send(control.handle(self.server.emulators, "POST", path, body, query))
             return
         detail = f"Method POST is not allowed on {path} by the emulator."
         self._send(api.error_response(ApiError(405, "method_not_allowed", detail)))
 
-    def _api(self, endpoint: str, params: list[tuple[str, str]]) -> None:
-        emulator = self.server.emulator
+    def _account(self) -> Emulator | None:
+        """The emulator this request's key belongs to (the only one when one account is served, so its
+        stats count unauthenticated requests as before); None: a key no served account has."""
+        if len(self.server.emulators) == 1:
+            return self.server.emulators[0]
+        key = api.request_key({k.lower(): v for k, v in self.headers.items()})
+        return self.server.by_key.get(key) if key else None
+
+    def _api(self, endpoint: str, params: list[tuple[str, str]], resource_id: str | None = None) -> None:
+        emulator = self._account()
+        if emulator is None:
+            provided = api.request_key({k.lower(): v for k, v in self.headers.items()}) is not None
+            self._send(api.error_response(api.not_authenticated(provided)))
+            return
         emulator.stats.count_request()
         plan = emulator.fault_injector.plan() if emulator.fault_injector else None
         if plan and plan.latency_s > 0:
@@ -126,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            resp = api.handle(emulator, endpoint, headers, params, self.server.base_url)
+            resp = api.handle(emulator, endpoint, headers, params, self.server.base_url, resource_id)
         except Exception as exc:  # noqa: BLE001 - an emulator bug must still answer like an API would
             emulator.stats.count_status(500)
             error = ApiError(500, "error", f"Emulator error: {type(exc).__name__}: {exc}")
@@ -137,16 +158,43 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmulatorServer:
-    """A running emulator server on 127.0.0.1; use as a context manager or call stop()."""
+    """A running emulator server on 127.0.0.1; use as a context manager or call stop().
 
-    def __init__(self, emulator: Emulator, port: int = 0, host: str = "127.0.0.1") -> None:
+    Serves one Emulator (one account), or several given as a sequence: each /api request then goes to
+    the account whose `config.api_key` its Authorization header names (see emulator.serve_accounts)."""
+
+    def __init__(self, emulator: Emulator | Sequence[Emulator], port: int = 0,
+                 host: str = "127.0.0.1") -> None:
+        emulators = tuple(emulator) if isinstance(emulator, Sequence) else (emulator,)
+        if not emulators:
+            raise ValueError("EmulatorServer needs at least one Emulator")
+        keys = [e.config.api_key for e in emulators]
+        if len(set(keys)) != len(keys):
+            raise ValueError("the served accounts' api keys must be distinct")
+        account_ids = [e.account_id for e in emulators]
+        if len(set(account_ids)) != len(account_ids):
+            raise ValueError(f"the served accounts' ids must be distinct, got {account_ids}")
+        self.emulators = emulators
         self._httpd = _Server((host, port), _Handler)
-        self._httpd.emulator = emulator
+        self._httpd.emulators = emulators
+        self._httpd.by_key = {e.config.api_key: e for e in emulators}
         self.host, self.port = host, int(self._httpd.server_address[1])
         self.base_url = f"http://{self.host}:{self.port}"
         self._httpd.base_url = self.base_url
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"klaviyo-emulator-{self.port}", daemon=True)
+
+    @property
+    def emulator(self) -> Emulator:
+        """The first (or only) account served."""
+        return self.emulators[0]
+
+    def account(self, account_id: str) -> Emulator:
+        """The served emulator of that account id (KeyError if none)."""
+        for emulator in self.emulators:
+            if emulator.account_id == account_id:
+                return emulator
+        raise KeyError(account_id)
 
     def start(self) -> EmulatorServer:
         self._thread.start()
