@@ -8,6 +8,8 @@ import re
 import jsonschema
 import pytest
 
+from loader.emulator.api import SCOPES
+from loader.emulator.config import ALL_SCOPES
 from loader.emulator.query import SPECS
 from loader.emulator.ratelimit import LIMITS
 from tests.emulator.helpers import get
@@ -117,3 +119,43 @@ def test_filters_scopes_and_rate_limits_match_the_spec(endpoint):
         burst, steady = LIMITS["profiles:predictive_analytics"]
         predictive_text = op["description"].split("predictive_analytics")[-1]
         assert f"Burst: `{burst}/s`<br>Steady: `{steady}/m`" in predictive_text
+
+
+def _account_resource_schema() -> dict:
+    spec = load_spec("accounts")
+    return Converter(spec).convert(spec["components"]["schemas"]["AccountResponseObjectResource"])
+
+
+def test_accounts_responses_validate_against_the_spec(emulator):
+    doc = get(emulator, "accounts").json()
+    assert len(doc["data"]) == 1  # "This will return 1 account object within the array."
+    jsonschema.Draft7Validator(_response_schema("accounts")).validate(doc)
+    account_id = doc["data"][0]["id"]
+    single = get(emulator, f"accounts/{account_id}").json()
+    jsonschema.Draft7Validator(_account_resource_schema()).validate(single["data"])
+    assert single["data"] == doc["data"][0]
+
+
+def test_accounts_error_bodies_validate_against_client_error(emulator):
+    validator = jsonschema.Draft7Validator(_error_schema("accounts"))
+    unauthenticated = get(emulator, "accounts", headers={"revision": "2026-07-15"})
+    bad_field = get(emulator, "accounts", **{"fields[account]": "colour"})
+    for resp in (get(emulator, "accounts", bogus="1"), unauthenticated, bad_field,
+                 get(emulator, "accounts/XXXXXX")):
+        assert 400 <= resp.status_code < 500
+        validator.validate(resp.json())
+
+
+def test_accounts_parameters_scopes_and_rate_limits_match_the_spec():
+    op = operation(load_spec("accounts"))
+    declared = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    assert [p["name"] for p in op["parameters"] if p["in"] == "header"] == ["revision"]
+    for endpoint in ("accounts", "account"):
+        ours = SPECS[endpoint]
+        assert ours.params == declared.keys()
+        assert set(ours.fields["account"]) == set(declared["fields[account]"]["schema"]["items"]["enum"])
+        assert op["x-klaviyo-scopes"] == [SCOPES[endpoint]]
+        burst, steady = LIMITS[endpoint]
+        assert (op["x-klaviyo-ratelimit"]["burst"], op["x-klaviyo-ratelimit"]["steady"]) == (
+            f"{burst}/s", f"{steady}/m")
+    assert "accounts:read" in ALL_SCOPES
