@@ -83,22 +83,39 @@ def errors_command(since: str, as_json: bool, destination: str | None) -> None:
         print_errors(Console(), errors, f"Errors since {now - window:%Y-%m-%d %H:%M:%S} UTC")
 
 
+def _accounts(given: tuple[str, ...]) -> tuple[str, ...]:
+    """`--account` names (each must be configured), else every configured account."""
+    from loader.sync_settings import configured_account_names
+
+    configured = configured_account_names()
+    unknown = [name for name in given if name not in configured]
+    if unknown:
+        raise SyncError(f"unknown account {', '.join(unknown)}", "--account",
+                        f"name a configured account: {', '.join(configured)}", code="config")
+    return tuple(dict.fromkeys(given)) or configured
+
+
 def _control_command(action: str, help_text: str) -> None:
     @main.command(action, help=help_text)
     @click.argument("objects", nargs=-1, required=True, type=click.Choice(list(CONTROLLED_OBJECTS)))
+    @click.option("--account", "accounts", multiple=True, metavar="NAME",
+                  help="Only this account (repeatable; default: every configured account).")
     @_destination
-    def command(objects: tuple[str, ...], destination: str | None) -> None:
-        from loader.ops.controls import set_control
+    def command(objects: tuple[str, ...], accounts: tuple[str, ...], destination: str | None) -> None:
+        from loader.ops.controls import set_control, state_of
+        from loader.sync_observer import DEFAULT_ACCOUNT
 
-        for control in set_control(_store(destination), action, objects):
-            state = "Disabled" if control.disabled else "Paused" if control.paused else "Enabled"
-            click.echo(f"{control.object}: {state}")
+        names = _accounts(accounts)
+        plain = names == (DEFAULT_ACCOUNT,)
+        for control in set_control(_store(destination), action, objects, names):
+            label = control.object if plain else f"{control.account}/{control.object}"
+            click.echo(f"{label}: {state_of(control)}")
 
 
-_control_command("pause", "Pause syncing these objects (`run` and the scheduler skip them).")
-_control_command("resume", "Resume syncing paused objects.")
-_control_command("disable", "Disable these objects (as if their connection were removed).")
-_control_command("enable", "Re-enable disabled objects.")
+_control_command("pause", "Pause syncing these objects of the accounts (`run` and the scheduler skip them).")
+_control_command("resume", "Resume syncing paused objects of the accounts.")
+_control_command("disable", "Disable these objects of the accounts (as if their connection were removed).")
+_control_command("enable", "Re-enable disabled objects of the accounts.")
 
 
 @main.command("check")
@@ -163,12 +180,14 @@ def schedule_command(every: str, objects: str | None, no_dbt: bool, dbt_dir: Pat
 
 @main.command("dashboard")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the page to this HTML file.")
-@click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 (re-rendered on each request).")
+@click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 with working Pause/Resume/Re-enable "
+              "buttons (re-rendered on each request; open the printed URL, it holds the access token).")
 @click.option("--port", default=8765, show_default=True, help="Port for --serve.")
 @_destination
 def dashboard_command(out: str | None, serve: bool, port: int, destination: str | None) -> None:
-    """A self-contained HTML page: connection card, Historical/Periodic tabs, freshness, errors."""
+    """A self-contained HTML page: connection card, Historical/Periodic tabs (per account), errors."""
     from loader.ops.dashboard import serve_dashboard, write_dashboard
+    from loader.sync_settings import configured_account_names
 
     if not out and not serve:
         raise SyncError("nothing to do", "klaviyo-sync dashboard", "pass --out FILE.html and/or --serve")
@@ -177,7 +196,7 @@ def dashboard_command(out: str | None, serve: bool, port: int, destination: str 
         path = write_dashboard(store, out)
         click.echo(f"wrote {path}")
     if serve:
-        serve_dashboard(store, port, echo=lambda line: click.echo(line))
+        serve_dashboard(store, port, echo=lambda line: click.echo(line), accounts=configured_account_names())
 
 
 def _names(value: str | None) -> tuple[str, ...] | None:

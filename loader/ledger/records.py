@@ -7,6 +7,8 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from loader.sync_observer import DEFAULT_ACCOUNT, Unit
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -14,7 +16,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class RunRecord:
-    """One object's share of one sync attempt (`klaviyo_sync_runs`, merged on run_id + object)."""
+    """One account's object's share of one sync attempt (`klaviyo_sync_runs`, merged on run_id +
+    account + object). Rows of a ledger written before accounts existed read as account "default"."""
 
     run_id: str
     object: str
@@ -34,6 +37,12 @@ class RunRecord:
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     updated_at: datetime = field(default_factory=utc_now)
+    account: str = DEFAULT_ACCOUNT
+    account_id: str | None = None  # Klaviyo's id of the account, once known
+
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.account, self.object)
 
 
 @dataclass
@@ -47,16 +56,25 @@ class ErrorRecord:
     code: str
     external_message: str
     occurred_at: datetime = field(default_factory=utc_now)
+    account: str | None = DEFAULT_ACCOUNT  # None: a run-level error no single account is to blame for
+    account_id: str | None = None
 
 
 @dataclass
 class ObjectControl:
-    """The user's switches for one object (`klaviyo_sync_objects`, merged on object)."""
+    """The user's switches for one account's object (`klaviyo_sync_objects`, merged on account +
+    object). Switches set before accounts existed read as account "default"."""
 
     object: str
     paused: bool = False
     disabled: bool = False
     updated_at: datetime = field(default_factory=utc_now)
+    account: str = DEFAULT_ACCOUNT
+    account_id: str | None = None
+
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.account, self.object)
 
 
 @dataclass

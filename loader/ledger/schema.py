@@ -31,23 +31,31 @@ _TYPES: dict[str, dict[str, str]] = {
         "rows_extracted": "bigint", "rows_loaded": "bigint", "cursor_from": "timestamp",
         "cursor_to": "timestamp", "progress_pct": "double", "complete_until": "timestamp",
         "freshness_seconds": "double", "host": "text", "pid": "bigint", "updated_at": "timestamp",
+        "account": "text", "account_id": "text",
     },
     ERRORS_TABLE: {
         "run_id": "text", "object": "text", "attempt": "bigint", "summary": "text", "code": "text",
-        "external_message": "text", "occurred_at": "timestamp",
+        "external_message": "text", "occurred_at": "timestamp", "account": "text", "account_id": "text",
     },
-    OBJECTS_TABLE: {"object": "text", "paused": "bool", "disabled": "bool", "updated_at": "timestamp"},
+    OBJECTS_TABLE: {
+        "object": "text", "paused": "bool", "disabled": "bool", "updated_at": "timestamp",
+        "account": "text", "account_id": "text",
+    },
     SCHEDULE_TABLE: {
         "scheduler_id": "text", "every_seconds": "double", "state": "text", "next_run_at": "timestamp",
         "host": "text", "pid": "bigint", "updated_at": "timestamp",
     },
 }
 _KEYS: dict[str, tuple[str, ...]] = {
-    RUNS_TABLE: ("run_id", "object"),
+    RUNS_TABLE: ("run_id", "account", "object"),
     ERRORS_TABLE: (),
-    OBJECTS_TABLE: ("object",),
+    OBJECTS_TABLE: ("account", "object"),
     SCHEDULE_TABLE: ("scheduler_id",),
 }
+# Columns added after the first release: nullable even when part of a key, because dlt adds them with
+# ALTER TABLE ... ADD COLUMN, and a NOT NULL column cannot be added to a table that holds rows (the
+# previous release's ledger). Their old rows read as NULL, which `LedgerStore` reads as "default".
+ADDED_COLUMNS = frozenset({"account", "account_id"})
 RECORD_TYPES: dict[str, type] = {
     RUNS_TABLE: RunRecord,
     ERRORS_TABLE: ErrorRecord,
@@ -67,7 +75,10 @@ def keys_of(table: str) -> tuple[str, ...]:
 def _column_hints(table: str) -> dict[str, TColumnSchema]:
     keys = _KEYS[table]
     return {
-        name: {"data_type": data_type, "nullable": name not in keys}  # type: ignore[typeddict-item]
+        name: {
+            "data_type": data_type,  # type: ignore[typeddict-item]
+            "nullable": name not in keys or name in ADDED_COLUMNS,
+        }
         for name, data_type in _TYPES[table].items()
     }
 

@@ -23,6 +23,7 @@ from loader.errors import SyncError
 from loader.ledger import schema
 from loader.ledger.error_info import describe
 from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 LEDGER_PIPELINE = f"{PIPELINE_NAME}_ledger"
 T = TypeVar("T")
@@ -111,16 +112,21 @@ class LedgerStore:
     def errors(self) -> list[ErrorRecord]:
         return self._read(schema.ERRORS_TABLE, ErrorRecord)
 
-    def controls(self) -> dict[str, ObjectControl]:
-        return {row.object: row for row in self._read(schema.OBJECTS_TABLE, ObjectControl)}
+    def controls(self) -> dict[Unit, ObjectControl]:
+        """The switches per (account, object); those set before accounts existed are "default"'s."""
+        return {row.unit: row for row in self._read(schema.OBJECTS_TABLE, ObjectControl)}
 
     def schedule(self) -> ScheduleRecord | None:
         rows = self._read(schema.SCHEDULE_TABLE, ScheduleRecord)
         return max(rows, key=lambda row: row.updated_at) if rows else None
 
     def _read(self, table: str, record_type: type[T]) -> list[T]:
-        names = schema.columns_of(table)
-        rows = [dict(zip(names, row, strict=True)) for row in self._call(self._select, table, names)]
+        names, selected = self._call(self._select, table, schema.columns_of(table))
+        rows = [dict(zip(names, row, strict=True)) for row in selected]
+        for row in rows:  # a row of the previous release (no account column, or NULL in it)
+            legacy = table != schema.ERRORS_TABLE or row.get("object") is not None or "account" not in row
+            if legacy and row.get("account") is None:
+                row["account"] = DEFAULT_ACCOUNT
         keys = schema.keys_of(table)
         if keys:  # destinations without merge (e.g. files) append: keep each key's latest version
             latest: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -129,22 +135,32 @@ class LedgerStore:
             rows = list(latest.values())
         return [record_type(**row) for row in rows]
 
-    def _select(self, table: str, names: Sequence[str]) -> list[tuple[Any, ...]]:
-        """All rows of one ledger table (small), or none before the ledger's first write.
+    def _select(self, table: str, wanted: Sequence[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The columns of one ledger table the destination has, and all its rows (small); none
+        before the ledger's first write.
 
+        A ledger written by an older release lacks the newer columns (e.g. `account`) until the
+        first write of this one adds them: only the columns the destination has are selected, and
+        the schema is fetched again until it has them all (another process may have upgraded it).
         A plain projection through dlt's SQL client, with dlt's own identifier quoting: dlt's
         relation API would run its sqlglot lineage, which fails with the sqlglot pinned here.
         """
-        if not self._known(table):
+        if not self._known(table) or self._missing(table, wanted):
             self.pipeline.sync_destination()  # fetch the ledger schema as the destination has it now
             if not self._known(table):
-                return []
+                return list(wanted), []
+        present = self.pipeline.default_schema.get_table_columns(table)
+        names = [name for name in wanted if name in present]
         dataset = self.pipeline.dataset()
         with dataset.sql_client as client:
             columns = ", ".join(client.escape_column_name(name) for name in names)
             query = f"SELECT {columns} FROM {client.make_qualified_table_name(table)}"
             with client.execute_query(query) as cursor:
-                return [tuple(row) for row in cursor.fetchall()]
+                return names, [tuple(row) for row in cursor.fetchall()]
+
+    def _missing(self, table: str, wanted: Sequence[str]) -> bool:
+        present = self.pipeline.default_schema.get_table_columns(table)
+        return any(name not in present for name in wanted)
 
 
     def _known(self, table: str) -> bool:

@@ -1,4 +1,7 @@
-"""What the Historical and Periodic tabs show, computed from the ledger rows (no I/O here)."""
+"""What the Historical and Periodic tabs show, computed from the ledger rows (no I/O here).
+
+A row is one account's object (`Unit`); rows are ordered by account, then object.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime, timedelta
 
 from loader.ledger import statuses
 from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 ERRORS_WINDOW = timedelta(hours=24)
 # a scheduler whose announced run is this late is gone (killed): stop showing "Scheduled"
@@ -15,10 +19,11 @@ SCHEDULE_GRACE = timedelta(minutes=10)
 
 @dataclass
 class TabRow:
-    """One object on a tab."""
+    """One account's object on a tab."""
 
     name: str
     status: str
+    account: str = DEFAULT_ACCOUNT
     progress_pct: float | None = None
     run_id: str | None = None
     attempt: int | None = None
@@ -33,22 +38,41 @@ class TabRow:
     def display_status(self) -> str:
         return statuses.display(self.status, self.progress_pct)
 
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.account, self.name)
+
 
 @dataclass
 class LedgerView:
     now: datetime
     runs: list[RunRecord]
     errors: list[ErrorRecord]
-    controls: dict[str, ObjectControl]
+    controls: dict[Unit, ObjectControl]
     schedule: ScheduleRecord | None
     historical: list[TabRow] = field(default_factory=list)
     periodic: list[TabRow] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # every account the ledger knows, in order
+
+    @property
+    def several_accounts(self) -> bool:
+        return len(self.accounts) > 1
 
     @property
     def connection(self) -> str:
-        """Enabled unless every object the user controls is disabled."""
-        disabled = [o for o in statuses.CONTROLLED_OBJECTS if (c := self.controls.get(o)) and c.disabled]
+        """Enabled unless every object the user controls is disabled in every account."""
+        accounts = self.accounts or [DEFAULT_ACCOUNT]
+        states = {self.account_connection(account) for account in accounts}
+        return statuses.DISABLED if states == {statuses.DISABLED} else "Enabled"
+
+    def account_connection(self, account: str) -> str:
+        """One account's connection: Enabled unless every object the user controls is disabled."""
+        disabled = [o for o in statuses.CONTROLLED_OBJECTS
+                    if (c := self.controls.get(Unit(account, o))) and c.disabled]
         return statuses.DISABLED if len(disabled) == len(statuses.CONTROLLED_OBJECTS) else "Enabled"
+
+    def rows_of(self, tab: list[TabRow], account: str) -> list[TabRow]:
+        return [row for row in tab if row.account == account]
 
     @property
     def recent_errors(self) -> list[ErrorRecord]:
@@ -67,17 +91,19 @@ class LedgerView:
 def build_view(
     runs: list[RunRecord],
     errors: list[ErrorRecord],
-    controls: dict[str, ObjectControl],
+    controls: dict[Unit, ObjectControl],
     schedule: ScheduleRecord | None,
     now: datetime,
 ) -> LedgerView:
     view = LedgerView(now=now, runs=_newest_first(runs), errors=errors, controls=controls, schedule=schedule)
-    for obj in _objects(runs, controls):
-        own = [r for r in view.runs if r.object == obj]
-        historical = _historical_row(obj, own, controls.get(obj))
+    units = _units(runs, controls)
+    view.accounts = list(dict.fromkeys(unit.account for unit in units))
+    for unit in units:
+        own = [r for r in view.runs if r.unit == unit]
+        historical = _historical_row(unit, own, controls.get(unit))
         if historical:
             view.historical.append(historical)
-        periodic = _periodic_row(obj, own, controls.get(obj), view.next_run_at, now)
+        periodic = _periodic_row(unit, own, controls.get(unit), view.next_run_at, now)
         if periodic:
             view.periodic.append(periodic)
     return view
@@ -110,21 +136,22 @@ def _override(control: ObjectControl | None) -> str | None:
     return None
 
 
-def _historical_row(obj: str, runs: list[RunRecord], control: ObjectControl | None) -> TabRow | None:
+def _historical_row(unit: Unit, runs: list[RunRecord], control: ObjectControl | None) -> TabRow | None:
     run = next((r for r in runs if r.kind == statuses.HISTORICAL), None)
     override = _override(control)
     if run is None:
         has_periodic = any(r.kind == statuses.PERIODIC for r in runs)
-        return TabRow(obj, override) if override and not has_periodic else None
+        return TabRow(unit.object, override, unit.account) if override and not has_periodic else None
     status = run.status if run.status == statuses.COMPLETED or not override else override
     return TabRow(
-        obj, status, progress_pct=run.progress_pct, run_id=run.run_id, attempt=run.attempt,
+        unit.object, status, unit.account, progress_pct=run.progress_pct, run_id=run.run_id,
+        attempt=run.attempt,
         started_at=run.started_at, ended_at=run.ended_at,
     )
 
 
 def _periodic_row(
-    obj: str, runs: list[RunRecord], control: ObjectControl | None, next_run: datetime | None, now: datetime
+    unit: Unit, runs: list[RunRecord], control: ObjectControl | None, next_run: datetime | None, now: datetime
 ) -> TabRow | None:
     run = next((r for r in runs if r.kind == statuses.PERIODIC), None)
     done = any(r.status == statuses.COMPLETED for r in runs)
@@ -139,7 +166,8 @@ def _periodic_row(
     else:
         status = statuses.SCHEDULED if next_run else statuses.COMPLETED
     return TabRow(
-        obj, status, progress_pct=run.progress_pct if run else None, run_id=run.run_id if run else None,
+        unit.object, status, unit.account, progress_pct=run.progress_pct if run else None,
+        run_id=run.run_id if run else None,
         attempt=run.attempt if run else None, started_at=run.started_at if run else None,
         ended_at=run.ended_at if run else None, freshness_seconds=fresh, complete_until=complete_until,
         last_run_at=runs[0].started_at if runs else None, next_run_at=next_run,
@@ -150,7 +178,9 @@ def _newest_first(runs: list[RunRecord]) -> list[RunRecord]:
     return sorted(runs, key=lambda r: (r.started_at, r.attempt), reverse=True)
 
 
-def _objects(runs: list[RunRecord], controls: dict[str, ObjectControl]) -> list[str]:
-    present = {r.object for r in runs} | set(controls)
-    known = [o for o in statuses.LEDGER_OBJECTS if o in present]
-    return known + sorted(present - set(known))
+def _units(runs: list[RunRecord], controls: dict[Unit, ObjectControl]) -> list[Unit]:
+    """By account ("default" first, then by name), then profiles, events, metrics, the rest by name."""
+    present = {r.unit for r in runs} | set(controls)
+    order = {obj: index for index, obj in enumerate(statuses.LEDGER_OBJECTS)}
+    return sorted(present, key=lambda u: (u.account != DEFAULT_ACCOUNT, u.account,
+                                          order.get(u.object, len(order)), u.object))

@@ -14,12 +14,14 @@ MAX_RUNS = 200
 DASHES = ("none", "7 4", "2 3")  # objects often share a freshness: keep overlapping lines visible
 
 
-def freshness_series(runs: list[RunRecord], now: datetime) -> dict[str, list[Point]]:
-    """Per object: (time, seconds behind) at each completed run's end, just before it, and now."""
+def freshness_series(runs: list[RunRecord], now: datetime, several: bool = False) -> dict[str, list[Point]]:
+    """Per object (per `account/object` when `several` accounts): (time, seconds behind) at each
+    completed run's end, just before it, and now."""
     series: dict[str, list[Point]] = {}
-    for obj in sorted({r.object for r in runs}):
+    for unit in sorted({r.unit for r in runs}):
+        label = f"{unit.account}/{unit.object}" if several else unit.object
         done = sorted(
-            (r for r in runs if r.object == obj and r.status == statuses.COMPLETED
+            (r for r in runs if r.unit == unit and r.status == statuses.COMPLETED
              and r.complete_until and r.ended_at),
             key=lambda r: r.ended_at,  # type: ignore[arg-type,return-value]
         )[-MAX_RUNS:]
@@ -33,7 +35,7 @@ def freshness_series(runs: list[RunRecord], now: datetime) -> dict[str, list[Poi
             previous = run.complete_until
         if previous is not None:
             points.append((now, (now - previous).total_seconds()))
-            series[obj] = points
+            series[label] = points
     return series
 
 
@@ -64,14 +66,14 @@ def render_svg(series: dict[str, list[Point]], width: int = 640, height: int = 1
         f"{max(p[0] for p in points):%m-%d %H:%M} UTC</text>",
     ]
     for index, (obj, line) in enumerate(series.items()):
-        color = COLORS.get(obj, "#6b7280")
+        color = COLORS.get(obj.rsplit("/", 1)[-1], "#6b7280")
         coords = " ".join(xy(p) for p in line)
         parts.append(
             f'<polyline data-object="{escape(obj)}" points="{coords}" fill="none" '
             f'stroke="{color}" stroke-width="2" stroke-dasharray="{DASHES[index % len(DASHES)]}"/>'
         )
         parts.append(
-            f'<text x="{left + 8 + index * 90}" y="{pad + 12}" fill="{color}" '
+            f'<text x="{left + 8 + index * (150 if "/" in obj else 90)}" y="{pad + 12}" fill="{color}" '
             f'class="legend">{escape(obj)}</text>'
         )
     parts.append("</svg>")

@@ -32,6 +32,8 @@ def recover_interrupted_runs(
         ErrorRecord(
             run_id=run.run_id,
             object=run.object,
+            account=run.account,
+            account_id=run.account_id,
             attempt=run.attempt,
             summary=INTERRUPTED_SUMMARY,
             code=statuses.INTERRUPTED_CODE,

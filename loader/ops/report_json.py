@@ -1,4 +1,8 @@
-"""The `--json` documents of `status` and `errors` (schema version 1; timestamps ISO 8601 UTC)."""
+"""The `--json` documents of `status` and `errors` (schema version 2; timestamps ISO 8601 UTC).
+
+Version 2 (several accounts): every tab row and error names its `account` (errors also `account_id`;
+a run-level error has account null), and `connection.accounts` lists each account's connection.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from loader.ledger.records import ErrorRecord
 from loader.ledger.view import LedgerView, TabRow
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def iso(value: datetime | None) -> str | None:
@@ -26,6 +30,11 @@ def status_document(view: LedgerView, destination: str, dataset: str) -> dict[st
             "errors_24h": len(view.recent_errors),
             "last_sync_at": iso(view.last_sync_at),
             "next_run_at": iso(view.next_run_at),
+            "accounts": [
+                {"name": account, "status": view.account_connection(account),
+                 "errors_24h": len([e for e in view.recent_errors if e.account == account])}
+                for account in view.accounts
+            ],
         },
         "historical": [_historical(row) for row in view.historical],
         "periodic": [_periodic(row) for row in view.periodic],
@@ -45,6 +54,8 @@ def errors_document(errors: list[ErrorRecord], since: datetime, now: datetime) -
 def error_document(error: ErrorRecord) -> dict[str, Any]:
     return {
         "run_id": error.run_id,
+        "account": error.account,
+        "account_id": error.account_id,
         "object": error.object,
         "attempt": error.attempt,
         "summary": error.summary,
@@ -56,6 +67,7 @@ def error_document(error: ErrorRecord) -> dict[str, Any]:
 
 def _common(row: TabRow) -> dict[str, Any]:
     return {
+        "account": row.account,
         "name": row.name,
         "status": row.status,
         "progress_pct": row.progress_pct if row.status == "In progress" else None,

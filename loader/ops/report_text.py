@@ -1,4 +1,4 @@
-"""Terminal tables for `status` and `errors` (rich)."""
+"""Terminal tables for `status` and `errors` (rich); with several accounts, grouped by account."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.table import Table
 from loader.ledger import statuses
 from loader.ledger.records import ErrorRecord
 from loader.ledger.view import LedgerView
+from loader.sync_observer import DEFAULT_ACCOUNT
 
 STYLES = {
     statuses.COMPLETED: "green", statuses.SCHEDULED: "cyan", statuses.IN_PROGRESS: "blue",
@@ -38,23 +39,33 @@ def print_status(console: Console, view: LedgerView, destination: str, dataset: 
         f"[bold]Destination[/] {destination} (dataset {dataset})   [bold]{view.connection}[/]   "
         f"errors in the last 24 h: {len(view.recent_errors)}   last sync: {when(view.last_sync_at)}"
     )
-    historical = Table("Name", "Status", "Started", "Ended", title="Historical", title_justify="left")
-    for row in view.historical:
-        status = _status(row.status, row.progress_pct)
-        historical.add_row(row.name, status, when(row.started_at), when(row.ended_at))
-    periodic = Table(
-        "Name", "Status", "Freshness", "Last run", "Next run", title="Periodic", title_justify="left"
-    )
-    for row in view.periodic:
-        periodic.add_row(
-            row.name, _status(row.status, row.progress_pct), age(row.freshness_seconds),
-            when(row.last_run_at), when(row.next_run_at),
-        )
     if not view.historical and not view.periodic:
         console.print("No sync has run yet: run `klaviyo-sync run` (or `klaviyo-sync schedule`).")
         return
-    console.print(historical)
-    console.print(periodic)
+    accounts: list[str | None] = list(view.accounts) if view.several_accounts else [None]
+    for account in accounts:
+        suffix = ""
+        if account is not None:
+            errors = len([e for e in view.recent_errors if e.account == account])
+            suffix = f" - account {account}"
+            console.print(f"\n[bold]Account {account}[/]   [bold]{view.account_connection(account)}[/]   "
+                          f"errors in the last 24 h: {errors}")
+        historical = Table("Name", "Status", "Started", "Ended", title="Historical" + suffix,
+                           title_justify="left")
+        for row in view.historical if account is None else view.rows_of(view.historical, account):
+            status = _status(row.status, row.progress_pct)
+            historical.add_row(row.name, status, when(row.started_at), when(row.ended_at))
+        periodic = Table(
+            "Name", "Status", "Freshness", "Last run", "Next run", title="Periodic" + suffix,
+            title_justify="left",
+        )
+        for row in view.periodic if account is None else view.rows_of(view.periodic, account):
+            periodic.add_row(
+                row.name, _status(row.status, row.progress_pct), age(row.freshness_seconds),
+                when(row.last_run_at), when(row.next_run_at),
+            )
+        console.print(historical)
+        console.print(periodic)
     print_errors(console, view.recent_errors, "Errors in the last 24 hours")
 
 
@@ -62,9 +73,15 @@ def print_errors(console: Console, errors: list[ErrorRecord], title: str) -> Non
     if not errors:
         console.print(f"{title}: none")
         return
-    table = Table("Date", "Object", "Summary", "Code", "External message", title=title, title_justify="left")
-    for error in errors:
+    several = len({e.account for e in errors if e.account}) > 1 or any(
+        e.account not in (None, DEFAULT_ACCOUNT) for e in errors)
+    columns = ("Date", *(("Account",) if several else ()), "Object", "Summary", "Code", "External message")
+    table = Table(*columns, title=title, title_justify="left")
+    for error in sorted(errors, key=lambda e: (e.account or "", -e.occurred_at.timestamp())) if several \
+            else errors:
+        account = (error.account or "(all)",) if several else ()
         table.add_row(
-            when(error.occurred_at), error.object or "-", error.summary, error.code, error.external_message
+            when(error.occurred_at), *account, error.object or "-", error.summary, error.code,
+            error.external_message,
         )
     console.print(table)

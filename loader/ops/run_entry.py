@@ -5,21 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from loader.ops.runner import run_guarded
+from loader.ops.runner import OpsResult, run_guarded
+from loader.secrets import redact
+from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 Echo = Callable[[str], None]
 
 
-def guarded_run(settings: Any, *, observer: Any = None, echo: Echo = print) -> Any:
-    """Run the sync; returns the loader's `SyncResult`, or None when every object was skipped."""
-    outcome = run_guarded(
-        settings,
-        observer=observer,
-        on_retry=lambda n, exc, wait: echo(f"attempt {n} errored ({exc}); retrying in {wait:g}s"),
-    )
+def unit_label(unit: Unit, several: bool) -> str:
+    """`events` for the lone default account, `acme/events` when there are several."""
+    return f"{unit.account}/{unit.object}" if several or unit.account != DEFAULT_ACCOUNT else unit.object
+
+
+def control_command(verb: str, unit: Unit, several: bool) -> str:
+    account = f" --account {unit.account}" if several or unit.account != DEFAULT_ACCOUNT else ""
+    return f"klaviyo-sync {verb} {unit.object}{account}"
+
+
+def guarded_run(settings: Any, *, observer: Any = None, echo: Echo = print) -> OpsResult | None:
+    """Run the sync; returns the `OpsResult` (`.objects` loaded, `.failed` not loaded, per unit),
+    or None when every unit was skipped (paused or disabled). Raises when nothing loaded at all."""
+    secrets = list(settings.secrets)
+    several = len(settings.accounts) > 1
+
+    def on_retry(n: int, exc: BaseException, wait: float) -> None:
+        echo(redact(f"attempt {n} errored ({exc}); retrying in {wait:g}s", secrets))
+
+    outcome = run_guarded(settings, observer=observer, on_retry=on_retry)
     for run in outcome.recovered:
-        echo(f"recorded interrupted run {run.run_id} ({run.object}) as Errored")
-    for obj, why in outcome.skipped.items():
+        echo(f"recorded interrupted run {run.run_id} ({unit_label(run.unit, several)}) as Errored")
+    for unit, why in outcome.skipped.items():
         verb = "resume" if why == "Paused" else "enable"
-        echo(f"{obj}: skipped ({why}) - run `klaviyo-sync {verb} {obj}` to sync it again")
-    return outcome.result
+        echo(f"{unit_label(unit, several)}: skipped ({why}) - run `{control_command(verb, unit, several)}` "
+             "to sync it again")
+    for account in outcome.failed_accounts:
+        exc = next(e for u, e in outcome.failed.items() if u.account == account)
+        echo(redact(f"account {account}: failed, nothing of it was loaded ({exc})", secrets))
+    return outcome if outcome.ran else None

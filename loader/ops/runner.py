@@ -1,4 +1,9 @@
-"""`run_sync` wrapped with the operations rules: lock, crash recovery, pause/disable, retries, ledger."""
+"""`run_sync` wrapped with the operations rules: lock, crash recovery, pause/disable, retries, ledger.
+
+With several accounts, paused or disabled units are left out per account (an account with nothing
+left is not synced), and after an attempt in which some accounts failed only those are retried, per
+the retry policy (errors retrying cannot fix, e.g. a revoked key, fail at once), then Failed.
+"""
 
 from __future__ import annotations
 
@@ -14,25 +19,38 @@ from loader.ledger import statuses
 from loader.ledger.observer import LedgerObserver
 from loader.ledger.records import RunRecord, utc_now
 from loader.ledger.store import LedgerStore
-from loader.ops.controls import skipped_objects
+from loader.ops.controls import skipped_units
 from loader.ops.lock import sync_lock
 from loader.ops.recovery import recover_interrupted_runs
 from loader.ops.retry_policy import RetryPolicy
+from loader.sync_observer import ObjectResult, Unit
 
 RetryHook = Callable[[int, BaseException, float], None]
-ALWAYS_SYNCED = ("metrics",)  # the loader reads metrics on every run
+ALWAYS_SYNCED = ("metrics",)  # the loader reads metrics of every account on every run
 
 
 @dataclass
 class OpsResult:
-    """What a guarded run did: the loader's result (None if nothing ran) and the ops decisions."""
+    """What a guarded run did: the loader's results and the ops decisions, per (account, object).
+
+    `objects` are the units loaded (over all attempts), `failed` those that did not load, with the
+    last error of each (Failed, or Errored when a stop cut the retries short). `result` is the
+    loader's `SyncResult` of the last attempt that returned (None if none did), `results` all of them.
+    """
 
     result: Any = None
-    ran: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)  # object -> Paused / Disabled
+    results: list[Any] = field(default_factory=list)
+    objects: dict[Unit, ObjectResult] = field(default_factory=dict)
+    failed: dict[Unit, BaseException] = field(default_factory=dict)
+    ran: list[Unit] = field(default_factory=list)  # the units synced (metrics included)
+    skipped: dict[Unit, str] = field(default_factory=dict)  # unit -> Paused / Disabled
     attempts: int = 0
     run_ids: list[str] = field(default_factory=list)
     recovered: list[RunRecord] = field(default_factory=list)
+
+    @property
+    def failed_accounts(self) -> list[str]:
+        return list(dict.fromkeys(unit.account for unit in self.failed))
 
 
 @dataclass
@@ -51,38 +69,64 @@ class _Attempts:
 
     def run(self, outcome: OpsResult) -> None:
         kinds = _fallback_kinds(self.store.runs())
-        secrets = [getattr(self.settings, "api_key", None), *_destination_secrets(self.main)]
-        planned = [*ALWAYS_SYNCED, *outcome.ran]
+        secrets = [*self.settings.secrets, *_destination_secrets(self.main)]
+        settings = self.settings
+        last_error: BaseException | None = None
         for attempt in range(1, self.policy.attempts + 1):
             if attempt > 1 and self.stop.wait(self.policy.wait_before(attempt)):
                 return  # asked to stop while waiting: the attempt stays Errored; a later start retries
+
+            def status_for(exc: BaseException, attempt: int = attempt) -> str:
+                retry = self.policy.will_retry(attempt, exc) and not self.stop.is_set()
+                return statuses.ERRORED if retry else statuses.FAILED
+
             ledger = LedgerObserver(
                 self.store, run_id=new_run_id(), attempt=attempt, trigger=self.trigger, secrets=secrets,
-                fallback_kinds=kinds, progress_every=self.progress_every,
+                fallback_kinds=kinds, progress_every=self.progress_every, status_for=status_for,
             )
             outcome.attempts, outcome.run_ids = attempt, [*outcome.run_ids, ledger.run_id]
+            planned = _units_of(settings)
             try:
-                outcome.result = self._run_sync(ledger)
+                result = self._run_sync(settings, ledger)
             except Exception as exc:
-                retry = self.policy.will_retry(attempt, exc) and not self.stop.is_set()
-                ledger.finish_failed(exc, statuses.ERRORED if retry else statuses.FAILED, planned)
-                if not retry:
-                    raise
-                if self.on_retry:
-                    self.on_retry(attempt, exc, self.policy.wait_before(attempt + 1))
-                continue
+                last_error = exc
+                ledger.finish_failed(exc, status_for(exc), planned)
+                failures = {unit: ledger.failures.get(unit, exc) for unit in planned
+                            if ledger.records[unit].status != statuses.COMPLETED}
             except BaseException as exc:  # Ctrl-C, a second SIGTERM: recorded, then re-raised
                 ledger.finish_failed(exc, statuses.ERRORED, planned)
                 raise
-            ledger.finish_ok()
-            return
+            else:
+                failures = dict(ledger.failures)
+                for key, error in getattr(result, "failed", {}).items():
+                    unit = Unit(*key)
+                    if unit not in ledger.failures:  # not reported through the hook: record it now
+                        ledger.on_object_failed(unit, error)
+                    failures[unit] = ledger.failures.get(unit, error)
+                ledger.finish_ok()
+                outcome.result = result
+                outcome.results.append(result)
+                for unit, done in result.objects.items():
+                    outcome.objects[Unit(*unit)] = done
+                    outcome.failed.pop(Unit(*unit), None)
+            outcome.failed.update(failures)
+            retry = sorted({unit.account for unit in failures
+                            if ledger.records[unit].status == statuses.ERRORED})
+            if not retry:
+                break
+            settings = settings.only_accounts(retry)
+            if self.on_retry:
+                first = next(exc for unit, exc in failures.items() if unit.account in retry)
+                self.on_retry(attempt, first, self.policy.wait_before(attempt + 1))
+        if outcome.failed and not outcome.objects:  # nothing loaded at all: the run failed
+            raise next(iter(outcome.failed.values()), last_error) or RuntimeError("the sync failed")
 
-    def _run_sync(self, ledger: LedgerObserver) -> Any:
+    def _run_sync(self, settings: Any, ledger: LedgerObserver) -> Any:
         from loader.pipeline import run_sync  # the loader; imported late to keep `status` light
         from loader.sync_observer import MultiObserver
 
         observers = [ledger, self.extra_observer] if self.extra_observer else [ledger]
-        return run_sync(self.settings, pipeline=self.main, observer=MultiObserver(observers))
+        return run_sync(settings, pipeline=self.main, observer=MultiObserver(observers))
 
 
 def run_guarded(
@@ -95,36 +139,53 @@ def run_guarded(
     on_retry: RetryHook | None = None,
     progress_every: float = 15.0,
 ) -> OpsResult:
-    """Run one sync (with retries) under the lock; paused or disabled objects are skipped.
+    """Run one sync (with retries) under the lock; paused or disabled units are skipped.
 
     `observer` also receives the loader's hooks (e.g. a progress bar). Raises `LockBusy` if another
-    sync runs, and the last error once retries are exhausted (the ledger then says Failed).
+    sync runs. When some accounts loaded and others did not, returns with `failed` set; when
+    nothing loaded at all, raises the (first failed account's) last error (the ledger says Failed).
     """
     main = make_pipeline(settings.destination, pipelines_dir=settings.pipelines_dir)
     store = LedgerStore(main)
     outcome = OpsResult()
     with sync_lock(store.lock_path):
         outcome.recovered = recover_interrupted_runs(store)
-        outcome.skipped = skipped_objects(store.controls(), settings.objects)
-        outcome.ran = [obj for obj in settings.objects if obj not in outcome.skipped]
-        if outcome.ran:
+        narrowed = narrow_settings(settings, store.controls(), outcome)
+        if narrowed.accounts:
             attempts = _Attempts(
-                dataclasses.replace(settings, objects=tuple(outcome.ran)), main, store, trigger,
-                policy or RetryPolicy.from_config(), stop or threading.Event(), observer, on_retry,
-                progress_every,
+                narrowed, main, store, trigger, policy or RetryPolicy.from_config(),
+                stop or threading.Event(), observer, on_retry, progress_every,
             )
             attempts.run(outcome)
     return outcome
+
+
+def narrow_settings(settings: Any, controls: dict[Unit, Any], outcome: OpsResult) -> Any:
+    """The settings without the paused/disabled units (`outcome.skipped`, `.ran` filled in); an
+    account left with no object is dropped."""
+    accounts = []
+    for account in settings.accounts:
+        units = [Unit(account.name, obj) for obj in account.objects]
+        skipped = skipped_units(controls, units)
+        outcome.skipped.update(skipped)
+        kept = tuple(unit.object for unit in units if unit not in skipped)
+        if kept:
+            accounts.append(dataclasses.replace(account, objects=kept))
+            outcome.ran.extend(Unit(account.name, obj) for obj in (*ALWAYS_SYNCED, *kept))
+    return dataclasses.replace(settings, accounts=tuple(accounts))
 
 
 def new_run_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def _fallback_kinds(runs: list[RunRecord]) -> dict[str, str]:
-    """Historical until an object's first completed sync, then periodic (when the loader cannot say)."""
-    done = {run.object for run in runs if run.status == statuses.COMPLETED}
-    return {obj: statuses.PERIODIC if obj in done else statuses.HISTORICAL for obj in statuses.LEDGER_OBJECTS}
+def _units_of(settings: Any) -> list[Unit]:
+    return [Unit(a.name, obj) for a in settings.accounts for obj in (*ALWAYS_SYNCED, *a.objects)]
+
+
+def _fallback_kinds(runs: list[RunRecord]) -> dict[Unit, str]:
+    """Periodic once a unit completed a sync (when the loader cannot say); else historical."""
+    return {run.unit: statuses.PERIODIC for run in runs if run.status == statuses.COMPLETED}
 
 
 def _destination_secrets(main: Any) -> list[str]:

@@ -17,6 +17,7 @@ from loader.ledger.records import ScheduleRecord, utc_now
 from loader.ledger.store import LedgerStore
 from loader.ops.lock import LockBusy
 from loader.ops.retry_policy import RetryPolicy
+from loader.ops.run_entry import unit_label
 from loader.ops.runner import OpsResult, run_guarded
 
 SCHEDULER_ID = "default"
@@ -74,11 +75,15 @@ class Scheduler:
         except Exception as exc:  # noqa: BLE001 - recorded as Failed in the ledger; keep scheduling
             self.echo(f"sync failed (recorded in the ledger; next slot continues): {exc}")
             return None
-        for obj, why in outcome.skipped.items():
-            self.echo(f"skipped {obj}: {why}")
-        if outcome.ran:
-            self.echo(f"synced {', '.join(outcome.ran)} in {outcome.attempts} attempt(s)")
-        if outcome.result is not None and self.after_load is not None:
+        several = len(self.settings.accounts) > 1
+        for unit, why in outcome.skipped.items():
+            self.echo(f"skipped {unit_label(unit, several)}: {why}")
+        if outcome.objects:
+            names = ", ".join(unit_label(unit, several) for unit in outcome.objects)
+            self.echo(f"synced {names} in {outcome.attempts} attempt(s)")
+        for account in outcome.failed_accounts:
+            self.echo(f"account {account} failed (recorded in the ledger; next slot continues)")
+        if outcome.objects and self.after_load is not None:
             try:
                 self.after_load()
             except Exception as exc:  # noqa: BLE001 - the load is committed; keep scheduling

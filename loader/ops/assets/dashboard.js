@@ -8,7 +8,7 @@
   function openDrawer(runId) {
     var template = document.getElementById('errors-' + runId);
     document.getElementById('drawer-body').replaceChildren(template.content.cloneNode(true));
-    document.getElementById('drawer-title').textContent = 'Errors of run ' + runId;
+    document.getElementById('drawer-title').textContent = 'Errors of run ' + runId.split(':')[0];
     drawer.hidden = false;
   }
   document.querySelectorAll('[role=tab]').forEach(function (b) {
@@ -19,8 +19,8 @@
 
   function visible(id) { var el = document.getElementById(id); return !!el && !el.hidden && el.getClientRects().length > 0; }
   function rows(panel) {
-    return Array.prototype.map.call(document.querySelectorAll('#' + panel + ' table.objects tbody tr'), function (tr) {
-      return { name: tr.dataset.object, status: tr.querySelector('.badge').textContent.trim() }; });
+    return Array.prototype.map.call(document.querySelectorAll('#' + panel + ' table.objects tbody tr[data-object]'), function (tr) {
+      return { account: tr.dataset.account, name: tr.dataset.object, status: tr.querySelector('.badge').textContent.trim() }; });
   }
   function selftest() {
     var result = {};
