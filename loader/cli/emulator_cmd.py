@@ -20,10 +20,15 @@ from loader.errors import SyncError
 @click.option("--no-rate-limits", is_flag=True, help="Serve without rate limits.")
 @click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added latency per request.")
 @click.option("--api-key", envvar="KLAVIYO_API_KEY", default=EmulatorConfig.api_key, show_default=False,
-              help="Private key the emulator accepts (default: the test key; env KLAVIYO_API_KEY).")
+              help="Private key the emulator accepts (default: the test key; env KLAVIYO_API_KEY). "
+                   "With --accounts N > 1, account <name> accepts <api-key>_<name>.")
+@click.option("--accounts", "n_accounts", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Serve N accounts on the port (seeds seed..seed+N-1, ids colliding across them); "
+                   "prints each account's name, id and key.")
 def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: int, history_days: int,
-                     scale: float, no_rate_limits: bool, latency_ms: float, api_key: str) -> None:
-    """Serve GET /api/metrics, /api/profiles, /api/events like Klaviyo, until interrupted."""
+                     scale: float, no_rate_limits: bool, latency_ms: float, api_key: str,
+                     n_accounts: int) -> None:
+    """Serve GET /api/metrics, /api/profiles, /api/events, /api/accounts like Klaviyo, until interrupted."""
     from loader.emulator.runner import run_foreground
 
     try:
@@ -33,4 +38,4 @@ def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: 
     except ValueError as exc:
         raise SyncError(str(exc), "klaviyo-sync emulator options",
                         "see `klaviyo-sync emulator --help`") from None
-    run_foreground(config, port, echo=click.echo)
+    run_foreground(config, port, echo=click.echo, accounts=n_accounts)

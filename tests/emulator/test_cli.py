@@ -14,13 +14,16 @@ import requests
 EXE = str(Path(sys.executable).with_name("klaviyo-sync"))
 
 
-def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+def _start(*args: str, lines: list[str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start `klaviyo-sync emulator` and read its output up to the Listening line (kept in `lines`)."""
     proc = subprocess.Popen([EXE, "emulator", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
+        if lines is not None:
+            lines.append(line.rstrip("\n"))
         match = re.search(r"Listening on (http://127\.0\.0\.1:\d+)", line)
         if match:
             return proc, match.group(1)
@@ -67,3 +70,35 @@ def test_cli_bad_option_is_a_clear_error():
     expected = ("Error: EmulatorConfig.metrics must be between 1 and 20, got 50 "
                 "(klaviyo-sync emulator options)")
     assert expected in result.stderr
+
+
+def test_cli_serves_several_accounts_and_prints_their_keys():
+    lines: list[str] = []
+    proc, base = _start("--port", "0", "--events", "300", "--profiles", "30", "--api-key", "pk_cli",
+                        "--accounts", "3", "--scale", "5", lines=lines)
+    try:
+        accounts = [re.match(r"  account (\w+): id (\w{6}), api key (\S+)$", line) for line in lines]
+        found = [(m.group(1), m.group(2), m.group(3)) for m in accounts if m]
+        assert [(name, key) for name, _, key in found] == [
+            ("alpha", "pk_cli_alpha"), ("beta", "pk_cli_beta"), ("gamma", "pk_cli_gamma")]
+        assert len({account_id for _, account_id, _ in found}) == 3
+        assert f"export KLAVIYO_BASE_URL={base}" in lines
+        assert "export SOURCES__KLAVIYO__ACCOUNTS__BETA__API_KEY=pk_cli_beta" in lines
+        event_ids = []
+        for name, account_id, key in found:
+            headers = {"Authorization": f"Klaviyo-API-Key {key}", "revision": "2026-07-15"}
+            doc = requests.get(f"{base}/api/accounts", headers=headers, timeout=10).json()
+            assert doc["data"][0]["id"] == account_id, name
+            page = requests.get(f"{base}/api/events", headers=headers, params={"page[size]": 1000},
+                                timeout=10).json()
+            event_ids.append({e["id"] for e in page["data"]})
+        assert event_ids[0] == event_ids[1] == event_ids[2]  # ids collide across the accounts
+        stats = requests.get(f"{base}/_emulator/stats", params={"account": found[1][1]}, timeout=10).json()
+        assert stats["account_id"] == found[1][1] and stats["requests"] == 2
+        wrong = {"Authorization": "Klaviyo-API-Key pk_cli", "revision": "2026-07-15"}
+        assert requests.get(f"{base}/api/events", headers=wrong, timeout=10).status_code == 401
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert out.count("Stopped (") == 3
