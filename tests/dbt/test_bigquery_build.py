@@ -18,6 +18,7 @@ from tests.dbt.cross_warehouse.scenario import (
     TwoLoadRunChecks,
     dbt_build,
     normalise,
+    order_by,
     run_two_loads,
 )
 from tests.dbt.cross_warehouse.seed_sql import RawSeeder
@@ -49,11 +50,10 @@ def two_load_run(crucible_server: CrucibleServer, tmp_path_factory: pytest.TempP
             client.query(statement).result()
 
     def read_marts() -> Snapshot:
-        return {
-            mart: [normalise(dict(row.items())) for row in
-                   client.query(f"select * from `{project}.klaviyo.{mart}` order by {key}").result()]
-            for mart, key in KEYS.items()
-        }
+        table = f"`{project}.klaviyo.{{}}`"
+        queries = {mart: f"select * from {table.format(mart)} order by {order_by(mart)}" for mart in KEYS}
+        return {mart: [normalise(dict(row.items())) for row in client.query(sql).result()]
+                for mart, sql in queries.items()}
 
     env = {
         "KLAVIYO_BIGQUERY_METHOD": "oauth-secrets", "KLAVIYO_BIGQUERY_PROJECT": project,

@@ -17,6 +17,7 @@ from tests.dbt.cross_warehouse.scenario import (
     TwoLoadRunChecks,
     dbt_build,
     normalise,
+    order_by,
     run_two_loads,
 )
 from tests.dbt.cross_warehouse.seed_sql import RawSeeder
@@ -52,8 +53,8 @@ def two_load_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempP
 
     def read_marts() -> Snapshot:
         snapshot = {}
-        for mart, key in KEYS.items():
-            cursor.execute(f"select * from {database}.klaviyo.{mart} order by {key}")
+        for mart in KEYS:
+            cursor.execute(f"select * from {database}.klaviyo.{mart} order by {order_by(mart)}")
             names = [d[0] for d in cursor.description]
             snapshot[mart] = [normalise(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
         return snapshot

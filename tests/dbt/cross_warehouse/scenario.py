@@ -3,6 +3,7 @@
 The same flow and checks as the DuckDB/PostgreSQL mart tests (tests/dbt/test_marts.py): seed load 1
 -> build -> snapshot; seed load 2 (new, late, future, updated and re-read rows) -> incremental build
 -> snapshot. The ground truth is computed in Python from the API resources (tests/dbt/expected_marts).
+The raw data is two Klaviyo accounts whose ids collide (tests/dbt/raw_seed.TwoAccounts).
 """
 
 from __future__ import annotations
@@ -17,19 +18,24 @@ from typing import Any
 
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_project import find_dbt_project, profiles_dir
-from tests.dbt.expected_marts import event_rows, metric_rows, profile_rows
-from tests.dbt.raw_seed import KlaviyoRawData
+from tests.dbt.expected_marts import account_rows, event_rows, metric_rows, profile_rows
+from tests.dbt.raw_seed import ACCOUNT_IDS, TwoAccounts
+from tests.dbt.warehouse_rows import MART_KEYS
 
 Batch = dict[str, list[dict[str, Any]]]
 Snapshot = dict[str, list[dict[str, Any]]]
-KEYS = {"klaviyo_metric": "metric_id", "klaviyo_profile": "profile_id", "klaviyo_event": "event_id"}
+KEYS = MART_KEYS  # mart -> its key columns
+
+
+def order_by(mart: str) -> str:
+    return ", ".join(KEYS[mart])
 JSON_COLUMNS = {"integration", "location", "properties", "subscriptions", "predictive_analytics",
                 "event_properties"}
 
 
 @dataclass
 class TwoLoadRun:
-    data: KlaviyoRawData
+    data: TwoAccounts
     initial: Batch = field(default_factory=dict)
     growth: Batch = field(default_factory=dict)
     builds: dict[str, Any] = field(default_factory=dict)
@@ -48,10 +54,9 @@ def run_two_loads(
     build: Callable[[], Any],
     read_marts: Callable[[], Snapshot],
 ) -> TwoLoadRun:
-    data = KlaviyoRawData.initial()
+    data = TwoAccounts.initial()
     run = TwoLoadRun(data)
-    run.initial = {"metrics": list(data.metrics.values()), "profiles": list(data.profiles.values()),
-                   "events": list(data.events.values())}
+    run.initial = data.everything()
     seed(run.initial, "1000000001.000001", datetime.now(timezone.utc))
     run.builds["first"] = build()
     run.snapshots["first"] = read_marts()
@@ -86,50 +91,57 @@ def build_failures(result: Any) -> list[str]:
     return bad or ([] if result.success else ["dbt reported failure"])
 
 
-def expected_marts(batch_or_data: Batch | KlaviyoRawData) -> dict[str, dict[str, dict[str, Any]]]:
-    if isinstance(batch_or_data, KlaviyoRawData):
-        data = batch_or_data
-        batch = {"metrics": list(data.metrics.values()), "profiles": list(data.profiles.values()),
-                 "events": list(data.events.values())}
-    else:
-        batch = batch_or_data
+def expected_marts(batch_or_data: Batch | TwoAccounts) -> dict[str, dict[Any, dict[str, Any]]]:
+    batch = batch_or_data.everything() if isinstance(batch_or_data, TwoAccounts) else batch_or_data
     return {
+        "klaviyo_account": account_rows(batch["accounts"]),
         "klaviyo_metric": metric_rows(batch["metrics"]),
         "klaviyo_profile": profile_rows(batch["profiles"]),
         "klaviyo_event": event_rows(batch["events"], batch["metrics"]),
     }
 
 
-def assert_marts_match(snapshot: Snapshot, expected: dict[str, dict[str, dict[str, Any]]]) -> None:
+def _key(row: Mapping[str, Any], key: tuple[str, ...]) -> Any:
+    return row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)
+
+
+def assert_marts_match(snapshot: Snapshot, expected: dict[str, dict[Any, dict[str, Any]]]) -> None:
     for mart, key in KEYS.items():
-        ids = [row[key] for row in snapshot[mart]]
+        ids = [_key(row, key) for row in snapshot[mart]]
         assert len(ids) == len(set(ids)), f"{mart}: duplicate {key}s"
         assert set(ids) == set(expected[mart]), mart
-        for row in snapshot[mart]:
+        for row, row_key in zip(snapshot[mart], ids, strict=True):
             actual = {k: v for k, v in row.items() if k != "_loaded_at"}
-            assert actual == expected[mart][row[key]], f"{mart} {key}={row[key]}"
+            if isinstance(actual.get("is_test_account"), int):  # bit/number where there is no boolean
+                actual["is_test_account"] = bool(actual["is_test_account"])
+            assert actual == expected[mart][row_key], f"{mart} {key}={row_key}"
 
 
 def assert_incremental(run: TwoLoadRun) -> None:
     """Only rows of the second load were rewritten by the second build; the rest kept load 1's time."""
-    first = {r["event_id"]: r["_loaded_at"] for r in run.snapshots["first"]["klaviyo_event"]}
+    first = {(r["account_id"], r["event_id"]): r["_loaded_at"]
+             for r in run.snapshots["first"]["klaviyo_event"]}
     load_1 = max(first.values())
-    grown = {e["id"] for e in run.growth["events"]}
+    grown = {(e["account_id"], e["id"]) for e in run.growth["events"]}
     for row in run.snapshots["second"]["klaviyo_event"]:
-        if row["event_id"] in grown:
-            assert row["_loaded_at"] > load_1, row["event_id"]
+        key = (row["account_id"], row["event_id"])
+        if key in grown:
+            assert row["_loaded_at"] > load_1, key
         else:
-            assert row["_loaded_at"] == first[row["event_id"]], row["event_id"]
+            assert row["_loaded_at"] == first[key], key
     profiles = run.snapshots["second"]["klaviyo_profile"]
-    assert {p["profile_id"] for p in profiles if p["_loaded_at"] > load_1} == {
-        p["id"] for p in run.growth["profiles"]
+    assert {(p["account_id"], p["profile_id"]) for p in profiles if p["_loaded_at"] > load_1} == {
+        (p["account_id"], p["id"]) for p in run.growth["profiles"]
     }
 
 
 def assert_edge_cases(run: TwoLoadRun) -> None:
-    """Offsets other than UTC, `$value` as number / numeric text / junk / missing, no profile."""
-    events = {r["event_id"]: r for r in run.snapshots["first"]["klaviyo_event"]}
-    raw = run.data.events
+    """Offsets other than UTC, `$value` as number / numeric text / junk / missing, no profile (account 1);
+    the same ids in account 2 with that account's own contents and metrics."""
+    first_account, second_account = ACCOUNT_IDS
+    events = {r["event_id"]: r for r in run.snapshots["first"]["klaviyo_event"]
+              if r["account_id"] == first_account}
+    raw = run.data.accounts[0].events
     for event_id in ("E000001", "E000002"):  # +02:00 and -05:30 in the raw data
         assert not raw[event_id]["attributes"]["datetime"].endswith("+00:00")
         occurred_at = events[event_id]["occurred_at"].replace(tzinfo=timezone.utc)
@@ -137,6 +149,11 @@ def assert_edge_cases(run: TwoLoadRun) -> None:
     values = [events[i]["value"] for i in ("E000000", "E000001", "E000002", "E000003")]
     assert values == [19.99, 12.5, None, None]
     assert events["E000004"]["profile_id"] is None
+    others = {r["event_id"]: r for r in run.snapshots["first"]["klaviyo_event"]
+              if r["account_id"] == second_account}
+    assert set(others) < set(events)
+    assert [others[i]["value"] for i in ("E000000", "E000001", "E000002")] == [12.5, None, None]
+    assert others["E000000"]["metric_id"] != events["E000000"]["metric_id"]
 
 
 class TwoLoadRunChecks:
@@ -146,7 +163,7 @@ class TwoLoadRunChecks:
     def test_both_builds_run_every_model_and_test(self, two_load_run: TwoLoadRun) -> None:
         for step, result in two_load_run.builds.items():
             assert build_failures(result) == [], step
-            assert len([r for r in result.result if r.node.resource_type == "model"]) == 7, step
+            assert len([r for r in result.result if r.node.resource_type == "model"]) == 9, step
 
     def test_first_build_matches_the_ground_truth_row_by_row(self, two_load_run: TwoLoadRun) -> None:
         assert_marts_match(two_load_run.snapshots["first"], expected_marts(two_load_run.initial))

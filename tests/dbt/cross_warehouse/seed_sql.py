@@ -4,8 +4,8 @@ dlt's own Snowflake and BigQuery destinations cannot load into fakesnow / crucib
 jobs), so the tests seed with SQL: the contract's columns and types (Snowflake VARIANT / TIMESTAMP_TZ,
 BigQuery JSON / TIMESTAMP, upper-cased identifiers on Snowflake as dlt writes them), dlt's
 `_dlt_load_id` / `_dlt_id` columns, a completed row in `_dlt_loads` per load, and dlt's merge
-(delete-insert on `id`). Timestamps keep the API's own UTC offset, so the models' UTC conversion is
-exercised.
+(delete-insert on `account_id`, `id`). Timestamps keep the API's own UTC offset, so the models' UTC
+conversion is exercised.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from typing import Any
 
 TEXT, TIMESTAMP, BIGINT, JSON = "text", "timestamp", "bigint", "json"
 COLUMNS: dict[str, dict[str, str]] = {
-    "metrics": {"id": TEXT, "name": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "integration": JSON},
-    "profiles": {"id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "attributes": JSON,
-                 "relationships": JSON},
-    "events": {"id": TEXT, "datetime": TIMESTAMP, "timestamp": BIGINT, "metric_id": TEXT,
+    "accounts": {"account_id": TEXT, "id": TEXT, "attributes": JSON},
+    "metrics": {"account_id": TEXT, "id": TEXT, "name": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP,
+                "integration": JSON},
+    "profiles": {"account_id": TEXT, "id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP,
+                 "attributes": JSON, "relationships": JSON},
+    "events": {"account_id": TEXT, "id": TEXT, "datetime": TIMESTAMP, "timestamp": BIGINT, "metric_id": TEXT,
                "profile_id": TEXT, "uuid": TEXT, "attributes": JSON},
 }
 LOADS_COLUMNS = {"load_id": TEXT, "schema_name": TEXT, "status": BIGINT, "inserted_at": TIMESTAMP,
@@ -38,7 +40,9 @@ def raw_rows(table: str, resources: Iterable[dict[str, Any]]) -> list[dict[str, 
     rows = []
     for r in resources:
         attrs, rel = r["attributes"], r.get("relationships") or {}
-        if table == "metrics":
+        if table == "accounts":
+            row = {"id": r["id"], "attributes": attrs}
+        elif table == "metrics":
             row = {"id": r["id"], "name": attrs["name"], "created": attrs["created"],
                    "updated": attrs["updated"], "integration": attrs.get("integration")}
         elif table == "profiles":
@@ -49,7 +53,7 @@ def raw_rows(table: str, resources: Iterable[dict[str, Any]]) -> list[dict[str, 
             row = {"id": r["id"], "datetime": attrs["datetime"], "timestamp": attrs["timestamp"],
                    "metric_id": rel["metric"]["data"]["id"], "profile_id": profile and profile["id"],
                    "uuid": attrs["uuid"], "attributes": attrs}
-        rows.append(row)
+        rows.append({"account_id": r["account_id"], **row})
     return rows
 
 
@@ -93,12 +97,14 @@ class RawSeeder:
             statements.append(f"CREATE TABLE {self._table(name)} ({', '.join(defs)})")
         return statements
 
-    def _delete_ids(self, table: str, ids: list[str]) -> str:
-        listed = ", ".join(self._string(i) for i in ids)
-        if self.dialect == "bigquery":  # crucible has no DELETE: rewrite the table without those ids
+    def _delete_keys(self, table: str, keys: list[tuple[str, str]]) -> str:
+        """dlt's merge: drop the rows whose (account_id, id) the load brings again."""
+        listed = ", ".join(self._string(f"{account_id}/{i}") for account_id, i in sorted(set(keys)))
+        key = "CONCAT(account_id, '/', id)"
+        if self.dialect == "bigquery":  # crucible has no DELETE: rewrite the table without those rows
             name = self._table(table)
-            return f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} WHERE id NOT IN ({listed})"
-        return f"DELETE FROM {self._table(table)} WHERE id IN ({listed})"
+            return f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} WHERE {key} NOT IN ({listed})"
+        return f"DELETE FROM {self._table(table)} WHERE {key} IN ({listed})"
 
     def load(self, batch: dict[str, list[dict[str, Any]]], load_id: str, finished_at: datetime) -> list[str]:
         """One dlt load: per table delete the ids it brings, insert its rows; then mark it completed."""
@@ -107,7 +113,7 @@ class RawSeeder:
             rows = raw_rows(name, resources)
             if not rows:
                 continue
-            statements.append(self._delete_ids(name, [row["id"] for row in rows]))
+            statements.append(self._delete_keys(name, [(row["account_id"], row["id"]) for row in rows]))
             selects = []
             for row in rows:
                 values = [self._literal(kind, row[col]) for col, kind in COLUMNS[name].items()]
