@@ -17,11 +17,13 @@ from tests.ops.conftest import Ops
 
 pytestmark = pytest.mark.integration
 
-HISTORICAL_KEYS = {"name", "status", "progress_pct", "run_id", "attempt", "started_at", "ended_at"}
-PERIODIC_KEYS = {"name", "status", "progress_pct", "run_id", "attempt", "freshness_seconds",
+HISTORICAL_KEYS = {"account", "name", "status", "progress_pct", "run_id", "attempt", "started_at", "ended_at"}
+PERIODIC_KEYS = {"account", "name", "status", "progress_pct", "run_id", "attempt", "freshness_seconds",
                  "complete_until", "last_run_at", "next_run_at"}
-ERROR_KEYS = {"run_id", "object", "attempt", "summary", "code", "external_message", "occurred_at"}
-CONNECTION_KEYS = {"destination", "dataset", "status", "errors_24h", "last_sync_at", "next_run_at"}
+ERROR_KEYS = {"run_id", "account", "account_id", "object", "attempt", "summary", "code", "external_message",
+              "occurred_at"}
+CONNECTION_KEYS = {"destination", "dataset", "status", "errors_24h", "last_sync_at", "next_run_at",
+                   "accounts"}
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def _check_status_schema(doc: dict[str, Any]) -> None:
     assert set(doc) == {
         "schema_version", "generated_at", "connection", "historical", "periodic", "errors_24h"
     }
-    assert doc["schema_version"] == 1 and set(doc["connection"]) == CONNECTION_KEYS
+    assert doc["schema_version"] == 2 and set(doc["connection"]) == CONNECTION_KEYS
     _iso(doc["generated_at"])
     for tab, keys in (("historical", HISTORICAL_KEYS), ("periodic", PERIODIC_KEYS)):
         for row in doc[tab]:

@@ -73,10 +73,10 @@ def test_dashboard_served_on_loopback(ops: Ops) -> None:
     try:
         host, port = server.server_address[:2]
         assert host == "127.0.0.1"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+        with urllib.request.urlopen(server.url, timeout=60) as response:
             page = response.read().decode()
         assert response.status == 200 and 'id="panel-periodic"' in page
-        assert page.count('<tr data-object="events">') == 2  # one row on each tab
+        assert page.count('<tr data-object="events" data-account="default">') == 2  # one row on each tab
     finally:
         server.shutdown()
         server.server_close()

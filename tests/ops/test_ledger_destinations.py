@@ -10,6 +10,7 @@ import pytest
 from loader.ledger import statuses
 from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, utc_now
 from loader.ledger.store import LedgerStore, replace
+from loader.sync_observer import Unit
 
 
 def _round_trip(store: LedgerStore) -> None:
@@ -29,7 +30,7 @@ def _round_trip(store: LedgerStore) -> None:
     (run,) = fresh.runs()
     assert (run.status, run.progress_pct, run.started_at) == (statuses.COMPLETED, 100.0, started)
     assert [(e.code, e.external_message) for e in fresh.errors()] == [("503", "Service Unavailable")]
-    control = fresh.controls()["profiles"]
+    control = fresh.controls()[Unit("default", "profiles")]
     assert (control.paused, control.disabled) == (False, True)
 
 

@@ -21,7 +21,7 @@ class ReadLedgerMidRun(NullObserver):
         self.store = ops.store()  # made before the run: its reads run in the store's own thread
         self.seen: list[Any] = []
 
-    def on_progress(self, obj: str, fraction: float, rows: int) -> None:
+    def on_progress(self, unit: Any, fraction: float, rows: int) -> None:
         if self.seen or not 0 < fraction < 1:
             return
 

@@ -12,6 +12,7 @@ from loader.ledger.records import ObjectControl, RunRecord, ScheduleRecord
 from loader.ledger.view import SCHEDULE_GRACE, build_view
 from loader.ops.retry_policy import RetryPolicy, is_retryable
 from loader.ops.scheduler import _next_slot
+from loader.sync_observer import Unit
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -40,7 +41,7 @@ def test_status_precedence_and_freshness() -> None:
     assert "profiles" not in periodic  # never completed: no freshness, Historical tab only
     assert {r.name: r.status for r in view.historical} == {"events": "Completed", "profiles": "Failed"}
 
-    controls = {"events": ObjectControl("events", paused=True, disabled=True)}
+    controls = {Unit("default", "events"): ObjectControl("events", paused=True, disabled=True)}
     view = build_view(runs, [], controls, schedule, now)
     assert {r.name: r for r in view.periodic}["events"].status == statuses.DISABLED  # wins over Paused
     assert {r.name: r for r in view.periodic}["events"].next_run_at is None

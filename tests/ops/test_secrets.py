@@ -10,6 +10,7 @@ from loader.ledger import schema
 from loader.ledger.observer import LedgerObserver
 from loader.ops.dashboard import render_dashboard
 from loader.ops.queries import load_view
+from loader.sync_observer import Unit
 from tests.ops.conftest import Ops
 
 pytestmark = pytest.mark.integration
@@ -31,13 +32,14 @@ def test_secrets_quoted_by_errors_are_removed_everywhere(ops: Ops, monkeypatch: 
     key = ops.emulator.api_key
     ops.run()
     ledger = LedgerObserver(ops.store(), run_id="leaky", attempt=1, trigger="manual", secrets=[key, PASSWORD])
-    ledger.on_run_start(["events"], {"events": "periodic"})
+    events = Unit("default", "events")
+    ledger.on_run_start([events], {events: "periodic"})
     leak = RuntimeError(
         f"request with Authorization: Klaviyo-API-Key {key} failed; "
         f"warehouse postgresql://loader:{PASSWORD}@db.example:5432/dw said: password {PASSWORD} expired"
     )
-    ledger.on_error("events", leak)
-    ledger.finish_failed(leak, "Failed", ["events"])
+    ledger.on_error(events, leak)
+    ledger.finish_failed(leak, "Failed", [events])
 
     text = _all_ledger_text(ops)
     assert "leaky" in text and "expired" in text  # the error is there ...

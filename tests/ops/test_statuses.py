@@ -8,6 +8,7 @@ from loader.emulator import FaultConfig
 from loader.errors import SyncError
 from loader.ledger import statuses
 from loader.ops.controls import set_control
+from loader.sync_observer import Unit
 from tests.ops.conftest import ALWAYS_MALFORMED, FAST_RETRIES, Ops
 
 pytestmark = pytest.mark.integration
@@ -59,14 +60,16 @@ def test_paused_and_disabled_objects_are_skipped_and_shown(ops: Ops) -> None:
     store = ops.store()
     set_control(store, "pause", ["events"])
     outcome = ops.run()
-    assert outcome.skipped == {"events": statuses.PAUSED} and outcome.ran == ["profiles"]
+    assert outcome.skipped == {Unit("default", "events"): statuses.PAUSED}
+    assert outcome.ran == [Unit("default", "metrics"), Unit("default", "profiles")]
     assert "events" not in {run.object for run in store.runs()}
     assert {row.name: row.status for row in ops.view().historical}["events"] == statuses.PAUSED
 
     set_control(store, "disable", ["profiles"])
     set_control(store, "resume", ["events"])
     outcome = ops.run()
-    assert outcome.skipped == {"profiles": statuses.DISABLED} and outcome.ran == ["events"]
+    assert outcome.skipped == {Unit("default", "profiles"): statuses.DISABLED}
+    assert outcome.ran == [Unit("default", "metrics"), Unit("default", "events")]
     view = ops.view()
     assert {row.name: row.status for row in view.periodic}["profiles"] == statuses.DISABLED
     assert {row.name: row.status for row in view.historical}["events"] == statuses.COMPLETED
