@@ -29,11 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _everything(data: KlaviyoRawData) -> dict[str, list[dict]]:
-    return {
-        "metrics": list(data.metrics.values()),
-        "profiles": list(data.profiles.values()),
-        "events": list(data.events.values()),
-    }
+    return data.everything()
 
 
 def test_find_dbt_project_in_the_checkout() -> None:
@@ -52,7 +48,7 @@ def test_failing_data_tests_are_summarised_and_secrets_stay_out(postgres_server,
     summary = build_models("postgres", work_dir=tmp_path / "dbt", pipeline=warehouse.pipeline)
 
     assert not summary.success
-    assert summary.models_built == 7 and summary.tests_failed == 1 and summary.tests_passed >= 20
+    assert summary.models_built == 9 and summary.tests_failed == 1 and summary.tests_passed >= 20
     failed = [line.split(":")[0] for line in summary.failures]
     assert failed == ["test assert_klaviyo_profile_email_has_at_sign"]
     printed = "\n".join(summary.lines())
@@ -82,7 +78,8 @@ def test_wrong_password_is_a_clear_error_without_the_password(postgres_server, t
 def test_events_only_sync_builds_without_profile_models_and_select_narrows(tmp_path: Path) -> None:
     data = KlaviyoRawData.initial(n_metrics=2, n_profiles=2, n_events=5)
     warehouse = duckdb_warehouse(tmp_path)
-    warehouse.load({"metrics": list(data.metrics.values()), "events": list(data.events.values())})
+    warehouse.load({"accounts": [data.account], "metrics": list(data.metrics.values()),
+                    "events": list(data.events.values())})
 
     root_handlers = list(logging.getLogger().handlers)
 
@@ -96,10 +93,14 @@ def test_events_only_sync_builds_without_profile_models_and_select_narrows(tmp_p
 
     only_metrics = warehouse.build(select="klaviyo_metric")
     assert only_metrics.success and only_metrics.models_built == 1
-    assert {uid.split(".")[2] for uid in only_metrics.statuses} == {
-        "klaviyo_metric", "unique_klaviyo_metric_metric_id", "not_null_klaviyo_metric_metric_id",
+    assert {uid.split(".")[2] for uid in only_metrics.statuses if not uid.startswith("operation.")} == {
+        "klaviyo_metric", "klaviyo_warehouse_unique_combination_klaviyo_metric_account_id__metric_id",
+        "not_null_klaviyo_metric_account_id", "not_null_klaviyo_metric_metric_id",
         "not_null_klaviyo_metric_metric_name",
-        "relationships_klaviyo_event_metric_id__metric_id__ref_klaviyo_metric_"}  # dbt's eager test selection
+        "relationships_klaviyo_metric_account_id__account_id__ref_klaviyo_account_",
+        "klaviyo_warehouse_relationships_combination_klaviyo_event_account_id__metric_id__account_id__"
+        "metric_id__ref_klaviyo_metric_",
+    }  # dbt's eager test selection
 
 
 def _build_wheel(tmp_path: Path) -> Path:
@@ -155,7 +156,7 @@ def test_installed_wheel_finds_its_dbt_project_and_writes_only_to_work_dir(tmp_p
 
     assert Path(report["loader"]).is_relative_to(site)
     assert report["project"] == str(site / "loader" / "dbt_package")
-    assert report["success"] and report["models_built"] == 7
+    assert report["success"] and report["models_built"] == 9
     assert Path(report["log_file"]).is_relative_to(work_dir) and Path(report["log_file"]).is_file()
     assert (work_dir / "target" / "manifest.json").is_file()
     after = sorted(p.relative_to(site) for p in site.rglob("*") if "__pycache__" not in p.parts)
