@@ -1,9 +1,12 @@
 """`run_sync`: one Klaviyo -> warehouse sync with the `klaviyo` source and the shared pipeline.
 
 Order of a run: finish any load package a killed or failed run left behind (its data and its
-cursor state go in together), report each object's kind (historical/periodic), extract + normalize
-+ load, then report what each object loaded. Cursor state is part of the load package, so a run
-that dies before its load commits leaves the warehouse's cursor where it was.
+cursor state go in together), open every account (`GET /api/accounts`), upgrade a warehouse
+written before accounts existed (loader.upgrade), report each unit's kind (historical/periodic),
+extract + normalize + load all accounts together, then report what each unit loaded. Cursor state
+is part of the load package, so a run that dies before its load commits leaves every cursor where
+it was. An account that fails (a revoked key) fails alone: the others load, and the run raises only
+when no account could be read at all.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from loader.destination import make_pipeline
 from loader.errors import SyncError
 from loader.secrets import redact
 from loader.source import ExtractReport, klaviyo
+from loader.source.accounts import AccountSpec, close_all, open_accounts
+from loader.source.context import AccountContext, SourceOptions, build_options
 from loader.source.slices import run_upper_bound
-from loader.sync_observer import NullObserver, ObjectResult, SyncObserver
-from loader.sync_settings import SyncSettings
+from loader.sync_observer import NullObserver, ObjectResult, SyncObserver, Unit
+from loader.sync_settings import AccountSettings, SyncSettings
+from loader.upgrade import legacy_account, plan_upgrade, upgrade_tables
 
 logger = logging.getLogger(__name__)
 SOURCE_NAME = "klaviyo"
@@ -32,49 +38,131 @@ DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
 DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False}
 
 
+class ObjectResults(dict[Unit, ObjectResult]):
+    """Results by unit; `results["events"]` also works while one account has that object."""
+
+    def __missing__(self, key: object) -> ObjectResult:
+        if isinstance(key, str):
+            found = [done for unit, done in self.items() if unit.object == key]
+            if len(found) == 1:
+                return found[0]
+        raise KeyError(key)
+
+
 @dataclass
 class SyncResult:
     run_start: datetime
-    objects: dict[str, ObjectResult] = field(default_factory=dict)
+    objects: ObjectResults = field(default_factory=ObjectResults)
+    failed: dict[Unit, BaseException] = field(default_factory=dict)
     load_info: LoadInfo | None = None
     resumed_pending: bool = False
+    upgraded_account: str | None = None  # the account an old warehouse was upgraded to (loader.upgrade)
+    account_ids: dict[str, str] = field(default_factory=dict)  # configured name -> Klaviyo id
+
+
+def units_of(accounts: tuple[AccountSettings, ...]) -> list[Unit]:
+    """What a run syncs: per account, metrics (always) and its chosen objects."""
+    return [Unit(a.name, obj) for a in accounts for obj in ("metrics", *a.objects)]
 
 
 def run_sync(
     settings: SyncSettings, *, pipeline: dlt.Pipeline | None = None, observer: SyncObserver | None = None
 ) -> SyncResult:
-    """Run one sync; raise `SyncError` (after `observer.on_error`) on any failure."""
+    """Run one sync of every configured account.
+
+    An account that fails gets `observer.on_object_failed` for each of its units and is listed in
+    `SyncResult.failed`; the others load. Raises `SyncError` when no account could be read (after
+    those calls), or after `observer.on_error` when the run as a whole fails (e.g. the warehouse).
+    """
     observer = observer or NullObserver()
     report = ExtractReport(run_upper_bound(), progress=observer.on_progress)
+    units = units_of(settings.accounts)
+    accounts: list[AccountContext] = []
+    upgraded: str | None = None
     try:
         pipeline = pipeline or make_pipeline(settings.destination, pipelines_dir=settings.pipelines_dir)
         _bound_duckdb_memory(pipeline)
         _use_system_arrow_allocator()
         resumed = _finish_pending(pipeline)
-        objects = ["metrics", *settings.objects]
-        observer.on_run_start(objects, _kinds(pipeline, settings, objects))
-        source = klaviyo(**settings.source_kwargs(), item_format=_item_format(pipeline), report=report)
-        if settings.full_refresh:  # drop the raw tables and cursors of the synced objects first
-            info = pipeline.run(source, refresh="drop_resources")
-        else:
-            info = pipeline.run(source)
+        item_format = _item_format(pipeline)
+        specs = [AccountSpec(a.name, a.api_key, _options(settings, a, item_format))
+                 for a in settings.accounts]
+        accounts, failed_accounts = open_accounts(specs, settings.base_url, report)
+        for name, error in failed_accounts.items():
+            for unit in units:
+                if unit.account == name:
+                    report.fail(unit, error)
+        if not settings.full_refresh:
+            pipeline.sync_destination()
+        legacy_id, upgraded = _upgrade(pipeline, settings, accounts, failed_accounts)
+        observer.on_run_start(units, _kinds(pipeline, settings, units, accounts, legacy_id))
+        info = None
+        if accounts:
+            source = klaviyo(accounts=accounts, legacy_account_id=legacy_id)
+            if settings.full_refresh:  # drop the raw tables and cursors of the synced objects first
+                info = pipeline.run(source, refresh="drop_resources")
+            else:
+                info = pipeline.run(source)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear SyncError
         error = _as_sync_error(exc, settings)
-        observer.on_error(_failed_object(report), error)
+        observer.on_error(_failed_unit(report), error)
         raise error from exc
-    result = SyncResult(run_start=report.run_start, load_info=info, resumed_pending=resumed)
-    loaded = _loaded_rows(pipeline)
-    for name in objects:
-        obj = report.object(name)
+    finally:
+        close_all(accounts)
+    result = SyncResult(run_start=report.run_start, load_info=info, resumed_pending=resumed,
+                        upgraded_account=upgraded, account_ids={a.name: a.account_id for a in accounts})
+    loaded = _loaded_rows(pipeline, report, units)
+    for unit in units:
+        obj = report.object(unit)
+        if unit in report.failed or not obj.done:
+            error = report.failed.get(unit) or SyncError(
+                f"{unit.object} of account {unit.account} did not finish", f"account {unit.account}",
+                "run again with --debug and report the traceback if it persists")
+            result.failed[unit] = error
+            observer.on_object_failed(unit, error)
+            continue
         window = obj.window
         done = ObjectResult(
-            name, obj.kind, obj.rows, loaded.get(name, 0),
+            unit.object, obj.kind, obj.rows, loaded.get(unit, 0),
             window.start if window else None, window.end if window else None,
-            report.run_start if obj.done else None,
+            report.run_start, account=unit.account, account_id=result.account_ids.get(unit.account),
         )
-        result.objects[name] = done
+        result.objects[unit] = done
         observer.on_object_done(done)
+    if not result.objects and result.failed:
+        raise next(iter(result.failed.values()))
     return result
+
+
+def _options(settings: SyncSettings, account: AccountSettings, item_format: str) -> SourceOptions:
+    """One account's source options: its own data selection, the shared rest."""
+    shared = settings.source_kwargs()
+    shared.pop("base_url")
+    shared.update(objects=account.objects, history=account.history, metrics=account.metrics,
+                  exclude_integrations=account.exclude_integrations)
+    return build_options(**shared, item_format=item_format)
+
+
+def _upgrade(
+    pipeline: dlt.Pipeline, settings: SyncSettings, accounts: list[AccountContext],
+    failed: dict[str, BaseException],
+) -> tuple[str | None, str | None]:
+    """Upgrade a warehouse written before accounts; returns (its account id, its account name)."""
+    if settings.full_refresh:
+        return None, None
+    plan = plan_upgrade(pipeline)
+    if not plan.needed:
+        return None, None
+    name = legacy_account(settings.account_names, settings.upgrade_account)
+    account = next((a for a in accounts if a.name == name), None)
+    if account is None:
+        error = failed.get(name)
+        if error is not None:
+            raise error  # the old data's account cannot be identified: change nothing
+        raise SyncError(f"account {name!r} is not part of this run", "--accounts",
+                        f"include {name}: the warehouse is upgraded to it first", code="config")
+    upgrade_tables(pipeline, plan, account.account_id)
+    return account.account_id, name
 
 
 def _use_system_arrow_allocator() -> None:
@@ -101,6 +189,7 @@ def _item_format(pipeline: dlt.Pipeline) -> str:
         # dlt adds the contract's `_dlt_load_id` to arrow pages only when asked (the dbt models need it)
         dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return "arrow" if name in ARROW_DESTINATIONS else "rows"
+
 
 
 def _finish_pending(pipeline: dlt.Pipeline) -> bool:
@@ -130,26 +219,45 @@ def _complete_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
         pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
 
 
-def _kinds(pipeline: dlt.Pipeline, settings: SyncSettings, objects: list[str]) -> dict[str, str]:
-    """historical for an object's first sync (no stored cursor, or --full-refresh), else periodic."""
+STATE_CURSOR = {"metrics": "last_run", "profiles": "cursor", "events": "cursors"}
+
+
+def _kinds(
+    pipeline: dlt.Pipeline, settings: SyncSettings, units: list[Unit], accounts: list[AccountContext],
+    legacy_id: str | None,
+) -> dict[Unit, str]:
+    """historical for a unit's first sync (no stored cursor, or --full-refresh), else periodic."""
     if settings.full_refresh:
-        return {name: "historical" for name in objects}
-    pipeline.sync_destination()
+        return {unit: "historical" for unit in units}
     resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
-    kinds = {"metrics": "periodic" if resources.get("metrics", {}).get("last_run") else "historical"}
-    kinds["profiles"] = "periodic" if resources.get("profiles", {}).get("cursor") else "historical"
-    kinds["events"] = "periodic" if resources.get("events", {}).get("cursors") else "historical"
-    return {name: kinds[name] for name in objects}
+    ids = {a.name: a.account_id for a in accounts}
+    kinds = {}
+    for unit in units:
+        state = resources.get(unit.object, {})
+        account_id = ids.get(unit.account)
+        own = state.get("accounts", {}).get(account_id, {}) if account_id else {}
+        legacy = state if account_id is not None and account_id == legacy_id else {}
+        key = STATE_CURSOR[unit.object]
+        kinds[unit] = "periodic" if own.get(key) or legacy.get(key) else "historical"
+    return kinds
 
 
-def _loaded_rows(pipeline: dlt.Pipeline) -> dict[str, int]:
+def _loaded_rows(pipeline: dlt.Pipeline, report: ExtractReport, units: list[Unit]) -> dict[Unit, int]:
+    """Rows loaded per unit: dlt's count per table where one account has the object; with several,
+    what each account extracted (the load committed all of it)."""
     trace = pipeline.last_trace
     info = trace.last_normalize_info if trace else None
-    return dict(info.row_counts) if info else {}
+    per_table = dict(info.row_counts) if info else {}
+    loaded = {}
+    for unit in units:
+        sharing = [u for u in units if u.object == unit.object]
+        rows = per_table.get(unit.object, 0)
+        loaded[unit] = rows if len(sharing) == 1 else min(rows, report.object(unit).rows)
+    return loaded
 
 
-def _failed_object(report: ExtractReport) -> str | None:
-    started = [name for name, obj in report.objects.items() if not obj.done]
+def _failed_unit(report: ExtractReport) -> Unit | None:
+    started = [unit for unit, obj in report.objects.items() if not obj.done]
     return started[0] if started else None
 
 
@@ -157,7 +265,7 @@ def _as_sync_error(exc: BaseException, settings: SyncSettings) -> SyncError:
     found = _find(exc, SyncError)
     if found is not None:
         return found
-    secrets = [settings.api_key]
+    secrets = settings.secrets
     inner = _innermost(exc)
     step = exc.step if isinstance(exc, PipelineStepFailed) else "sync"
     text = redact(f"{type(inner).__name__}: {inner}", secrets)

@@ -176,7 +176,7 @@ def _named_account_keys() -> dict[str, str]:
     """`[sources.klaviyo.accounts.<name>] api_key` from secrets, config and the environment."""
     names: dict[str, None] = {}
     for provider in (dlt.secrets, dlt.config):
-        section = provider.get(ACCOUNTS_SECTION)
+        section: Any = provider.get(ACCOUNTS_SECTION)
         if isinstance(section, dict):
             names.update(dict.fromkeys(str(name) for name in section))
     for variable in os.environ:
@@ -188,7 +188,7 @@ def _named_account_keys() -> dict[str, str]:
         if not ACCOUNT_NAME.match(name):
             raise SyncError(f"invalid account name {name!r}", f"[sources.klaviyo.accounts.{name}]",
                             "use letters, digits, '_' and '-' only", code="config")
-        key = dlt.secrets.get(f"{ACCOUNTS_SECTION}.{name}.api_key")
+        key: Any = dlt.secrets.get(f"{ACCOUNTS_SECTION}.{name}.api_key")
         if not key:
             env = f"SOURCES__KLAVIYO__ACCOUNTS__{name.upper()}__API_KEY"
             raise SyncError(f"account {name!r} has no API key", f"[sources.klaviyo.accounts.{name}] api_key",

@@ -1,4 +1,10 @@
-"""API resources -> raw rows, exactly the columns of the data contract (see DESIGN.md)."""
+"""API resources -> raw rows, exactly the columns of the data contract (docs/data-contract.md).
+
+Every row carries `account_id` (Klaviyo's id of the account it was read from) and merges on
+(account_id, id): Klaviyo does not document ids as unique across accounts. `account_id` is declared
+nullable only so that it can be added to the tables of a warehouse written before accounts existed
+(see loader.upgrade); the loader never writes a row without it.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,18 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
-from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
 
 from loader.source.slices import parse_dt
 
+ACCOUNT_ID: TColumnSchema = {"data_type": "text", "nullable": True, "primary_key": True}
+ACCOUNT_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
+    "id": {"data_type": "text", "nullable": False, "primary_key": True},
+    "attributes": {"data_type": "json", "nullable": True},
+}
 METRIC_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
     "id": {"data_type": "text", "nullable": False, "primary_key": True},
     "name": {"data_type": "text", "nullable": True},
     "created": {"data_type": "timestamp", "timezone": True, "nullable": True},
@@ -20,6 +33,7 @@ METRIC_COLUMNS: TTableSchemaColumns = {
     "integration": {"data_type": "json", "nullable": True},
 }
 PROFILE_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
     "id": {"data_type": "text", "nullable": False, "primary_key": True},
     "created": {"data_type": "timestamp", "timezone": True, "nullable": True},
     "updated": {"data_type": "timestamp", "timezone": True, "nullable": True},
@@ -27,6 +41,7 @@ PROFILE_COLUMNS: TTableSchemaColumns = {
     "relationships": {"data_type": "json", "nullable": True},
 }
 EVENT_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
     "id": {"data_type": "text", "nullable": False, "primary_key": True},
     "datetime": {"data_type": "timestamp", "timezone": True, "nullable": True},
     "timestamp": {"data_type": "bigint", "nullable": True},
@@ -37,9 +52,14 @@ EVENT_COLUMNS: TTableSchemaColumns = {
 }
 
 
-def metric_row(item: dict[str, Any]) -> dict[str, Any]:
+def account_row(item: dict[str, Any]) -> dict[str, Any]:
+    return {"account_id": item["id"], "id": item["id"], "attributes": item["attributes"]}
+
+
+def metric_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
     attributes = item["attributes"]
     return {
+        "account_id": account_id,
         "id": item["id"],
         "name": attributes.get("name"),
         "created": parse_dt(attributes.get("created")),
@@ -48,9 +68,10 @@ def metric_row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def profile_row(item: dict[str, Any]) -> dict[str, Any]:
+def profile_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
     attributes = item["attributes"]
     return {
+        "account_id": account_id,
         "id": item["id"],
         "created": parse_dt(attributes.get("created")),
         "updated": parse_dt(attributes.get("updated")),
@@ -59,11 +80,12 @@ def profile_row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def event_row(item: dict[str, Any]) -> dict[str, Any]:
+def event_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
     attributes = item["attributes"]
     relationships = item.get("relationships") or {}
     timestamp = attributes.get("timestamp")
     return {
+        "account_id": account_id,
         "id": item["id"],
         "datetime": parse_dt(attributes.get("datetime")),
         "timestamp": int(timestamp) if timestamp is not None else None,
@@ -87,12 +109,14 @@ def _related_id(relationships: dict[str, Any], name: str) -> str | None:
 # (the destination casts to JSON/jsonb per the column hints above).
 _TS = pa.timestamp("us", tz="UTC")
 EVENT_ARROW = pa.schema([
-    pa.field("id", pa.string(), nullable=False), pa.field("datetime", _TS), pa.field("timestamp", pa.int64()),
+    pa.field("account_id", pa.string()), pa.field("id", pa.string(), nullable=False),
+    pa.field("datetime", _TS), pa.field("timestamp", pa.int64()),
     pa.field("metric_id", pa.string()), pa.field("profile_id", pa.string()), pa.field("uuid", pa.string()),
     pa.field("attributes", pa.string()),
 ])
 PROFILE_ARROW = pa.schema([
-    pa.field("id", pa.string(), nullable=False), pa.field("created", _TS), pa.field("updated", _TS),
+    pa.field("account_id", pa.string()), pa.field("id", pa.string(), nullable=False),
+    pa.field("created", _TS), pa.field("updated", _TS),
     pa.field("attributes", pa.string()), pa.field("relationships", pa.string()),
 ])
 
@@ -130,7 +154,11 @@ def _data_id(relationships: dict[str, Any], name: str) -> str | None:
     return data["id"] if data else None
 
 
-def event_table(items: list[dict[str, Any]]) -> pa.Table:
+def _account_column(account_id: str, rows: int) -> pa.Array:
+    return pa.array([account_id] * rows, pa.string())
+
+
+def event_table(account_id: str, items: list[dict[str, Any]]) -> pa.Table:
     """One page of events as an arrow table (one tight loop: this runs for every page)."""
     ids, datetimes, timestamps, metrics, profiles, uuids, texts = [], [], [], [], [], [], []
     dumps = orjson.dumps
@@ -143,13 +171,14 @@ def event_table(items: list[dict[str, Any]]) -> pa.Table:
         profiles.append(_data_id(relationships, "profile"))
         uuids.append(attributes.get("uuid"))
         texts.append(dumps(attributes))
-    columns = [pa.array(ids, pa.string()), _timestamps(datetimes), pa.array(timestamps, pa.int64()),
+    columns = [_account_column(account_id, len(ids)), pa.array(ids, pa.string()), _timestamps(datetimes),
+               pa.array(timestamps, pa.int64()),
                pa.array(metrics, pa.string()), pa.array(profiles, pa.string()),
                pa.array(uuids, pa.string()), _json_texts(texts)]
     return pa.Table.from_arrays(columns, schema=EVENT_ARROW)
 
 
-def profile_table(items: list[dict[str, Any]]) -> pa.Table:
+def profile_table(account_id: str, items: list[dict[str, Any]]) -> pa.Table:
     ids, created, updated, texts, relationships = [], [], [], [], []
     dumps = orjson.dumps
     for item in items:
@@ -159,6 +188,7 @@ def profile_table(items: list[dict[str, Any]]) -> pa.Table:
         updated.append(attributes.get("updated"))
         texts.append(dumps(attributes))
         relationships.append(None if related is None else dumps(related))
-    columns = [pa.array(ids, pa.string()), _timestamps(created), _timestamps(updated),
+    columns = [_account_column(account_id, len(ids)), pa.array(ids, pa.string()), _timestamps(created),
+               _timestamps(updated),
                _json_texts(texts), _json_texts(relationships)]
     return pa.Table.from_arrays(columns, schema=PROFILE_ARROW)

@@ -1,8 +1,15 @@
-"""The three resources' generators: plan windows from state, fetch slices in parallel, yield rows.
+"""The resources' generators: plan windows from state, fetch slices in parallel, yield rows.
 
-Cursor state lives in dlt's resource state (`dlt.current.resource_state()`), which dlt commits
-together with the load package: a run that fails or is killed before its package loads leaves the
-stored cursor where it was. Each generator writes its new cursor only after its last page.
+Each resource reads every account of the run side by side (`account_streams`), one stream per
+account with that account's client, pacers and options. Cursor state lives in dlt's resource state
+(`dlt.current.resource_state()`) under `accounts.<account_id>`, which dlt commits together with the
+load package: a run that fails or is killed before its package loads leaves the stored cursors where
+they were. Each stream writes its account's new cursor only after its last page, so an account that
+fails keeps its old cursor while the others move on.
+
+A warehouse written before accounts existed kept its cursors at the top of each resource's state;
+they belong to the account being upgraded (`legacy_account_id`) and move under it, unchanged, so its
+next run is periodic, not historical.
 """
 
 from __future__ import annotations
@@ -16,9 +23,17 @@ from typing import Any
 import dlt
 
 from loader.source import settings
-from loader.source.context import SourceContext
+from loader.source.account_streams import Stream, read_streams
+from loader.source.context import AccountContext
 from loader.source.fetch import Task, fetch_pages
-from loader.source.records import event_row, event_table, metric_row, profile_row, profile_table
+from loader.source.records import (
+    account_row,
+    event_row,
+    event_table,
+    metric_row,
+    profile_row,
+    profile_table,
+)
 from loader.source.slices import (
     Window,
     events_filter,
@@ -32,104 +47,153 @@ from loader.source.slices import (
 ALL_METRICS = "*"
 Shape = Callable[[list[dict[str, Any]]], Any]
 BOUND_EARLIEST_OVER = timedelta(days=1)
+# the state keys each resource kept per warehouse before accounts existed
+LEGACY_STATE_KEYS = {"metrics": ("last_run",), "profiles": ("cursor",), "events": ("cursors",)}
 
 
-def metric_rows(ctx: SourceContext) -> Iterator[list[dict[str, Any]]]:
-    """Every metric, every run (the list is small)."""
+def account_states(resource: str, legacy_account_id: str | None) -> dict[str, dict[str, Any]]:
+    """This resource's state per account id (legacy top-level cursors moved to their account)."""
     state = dlt.current.resource_state()
-    report = ctx.report.object("metrics")
-    report.kind = "periodic" if state.get("last_run") else "historical"
-    items = ctx.catalog.items()
-    report.rows = len(items)
-    yield [metric_row(item) for item in items]
-    state["last_run"] = format_dt(ctx.report.run_start)
-    report.done = True
+    per_account: dict[str, dict[str, Any]] = state.setdefault("accounts", {})
+    legacy = {key: state.pop(key) for key in LEGACY_STATE_KEYS[resource] if key in state}
+    if legacy and legacy_account_id:
+        own = per_account.setdefault(legacy_account_id, {})
+        for key, value in legacy.items():
+            own.setdefault(key, value)
+    elif legacy:
+        state.update(legacy)  # no account to give them to: keep them (loader.upgrade refuses first)
+    return per_account
 
 
-def profile_rows(ctx: SourceContext) -> Iterator[Any]:
-    """Profiles updated in `[cursor - lookback, run start)`; all profiles on the first sync."""
-    state = dlt.current.resource_state()
-    opts, end = ctx.options, ctx.report.run_start
-    cursor = parse_dt(state.get("cursor"))
-    report = ctx.report.object("profiles")
-    report.kind = "historical" if cursor is None else "periodic"
-    window = plan_window(cursor, end, history=None, lookback=opts.lookback, reconcile=opts.reconcile)
-    window = _bound(ctx, window, settings.PROFILES_PATH, "updated", {})
-    report.window = window
-    params = {"sort": "updated", "page[size]": str(opts.profiles_page_size)}
-    extra = [name for name, on in _additional_fields(opts) if on]
-    if extra:
-        params["additional-fields[profile]"] = ",".join(extra)
-    keys: tuple[str, ...] = (settings.PROFILES_PATH,)
-    if opts.predictive_analytics:
-        keys += (settings.PREDICTIVE_BUDGET_KEY,)
-    slices = split(window, opts.profiles_workers * settings.SLICES_PER_WORKER) if window.start else []
-    tasks = [
-        Task(settings.PROFILES_PATH, params, profiles_filter, "updated", s.start, s.end, keys)
-        for s in slices
-        if s.start is not None
-    ]
-    shape = profile_table if opts.item_format == "arrow" else _each(profile_row)
-    yield from _rows(ctx, "profiles", tasks, opts.profiles_workers, shape)
-    state["cursor"] = format_dt(end)
-    report.done = True
+def account_rows(accounts: list[AccountContext]) -> Iterator[list[dict[str, Any]]]:
+    """Each account's own resource (read once per run by `open_accounts`)."""
+    yield [account_row({"id": a.account_id, "attributes": a.attributes}) for a in accounts]
 
 
-def event_rows(ctx: SourceContext) -> Iterator[Any]:
-    """Events in `[cursor - lookback, run start)` per cursor scope (all metrics, or each metric)."""
-    state = dlt.current.resource_state()
-    cursors: dict[str, str] = state.setdefault("cursors", {})
-    opts, end = ctx.options, ctx.report.run_start
-    metric_ids = ctx.catalog.select(opts.metrics, opts.exclude_integrations)
-    scopes = [ALL_METRICS] if metric_ids is None else metric_ids
-    report = ctx.report.object("events")
-    report.kind = "periodic" if any(_cursor(cursors, s) for s in scopes) else "historical"
-    parts = max(1, math.ceil(opts.events_workers * settings.SLICES_PER_WORKER / max(1, len(scopes))))
-    tasks: list[Task] = []
-    starts = []
-    for scope in scopes:
-        metric_id = None if scope == ALL_METRICS else scope
-        window = plan_window(
-            _cursor(cursors, scope), end, history=opts.history, lookback=opts.lookback,
-            reconcile=opts.reconcile,
-        )
-        filters = {} if metric_id is None else {"filter": events_filter(Window(None, end), metric_id)}
-        window = _bound(ctx, window, settings.EVENTS_PATH, "datetime", filters)
-        starts.append(window.start or end)
-        params = {"sort": "datetime", "page[size]": str(opts.events_page_size)}
-        make_filter = partial(events_filter, metric_id=metric_id)
-        tasks += [
-            Task(settings.EVENTS_PATH, params, make_filter, "datetime", s.start, s.end)
-            for s in (split(window, parts) if window.start else [])
+def metric_rows(accounts: list[AccountContext], legacy_account_id: str | None) -> Iterator[Any]:
+    """Every metric of every account, every run (the lists are small)."""
+    states = account_states("metrics", legacy_account_id)
+
+    def one(account: AccountContext) -> Iterator[Any]:
+        state = states.setdefault(account.account_id, {})
+        report = account.report.object(account.unit("metrics"))
+        report.kind = "periodic" if state.get("last_run") else "historical"
+        items = account.catalog.items()
+        report.rows = len(items)
+        yield [metric_row(account.account_id, item) for item in items]
+        state["last_run"] = format_dt(account.report.run_start)
+        report.done = True
+
+    yield from _streams(accounts, "metrics", one)
+
+
+def profile_rows(accounts: list[AccountContext], legacy_account_id: str | None) -> Iterator[Any]:
+    """Profiles updated in `[cursor - lookback, run start)`; all profiles on an account's first sync."""
+    states = account_states("profiles", legacy_account_id)
+
+    def one(account: AccountContext) -> Iterator[Any]:
+        state = states.setdefault(account.account_id, {})
+        opts, end = account.options, account.report.run_start
+        cursor = parse_dt(state.get("cursor"))
+        report = account.report.object(account.unit("profiles"))
+        report.kind = "historical" if cursor is None else "periodic"
+        window = plan_window(cursor, end, history=None, lookback=opts.lookback, reconcile=opts.reconcile)
+        window = _bound(account, window, settings.PROFILES_PATH, "updated", {})
+        report.window = window
+        params = {"sort": "updated", "page[size]": str(opts.profiles_page_size)}
+        extra = [name for name, on in _additional_fields(opts) if on]
+        if extra:
+            params["additional-fields[profile]"] = ",".join(extra)
+        keys: tuple[str, ...] = (settings.PROFILES_PATH,)
+        if opts.predictive_analytics:
+            keys += (settings.PREDICTIVE_BUDGET_KEY,)
+        slices = split(window, opts.profiles_workers * settings.SLICES_PER_WORKER) if window.start else []
+        tasks = [
+            Task(settings.PROFILES_PATH, params, profiles_filter, "updated", s.start, s.end, keys)
+            for s in slices
             if s.start is not None
         ]
-    report.window = Window(min(starts, default=end), end)
-    shape = event_table if opts.item_format == "arrow" else _each(event_row)
-    yield from _rows(ctx, "events", tasks, opts.events_workers, shape)
-    for scope in scopes:
-        cursors[scope] = format_dt(end)
-    report.done = True
+        table = profile_table if opts.item_format == "arrow" else None
+        shape = _shape(account.account_id, table, profile_row)
+        yield from _rows(account, "profiles", tasks, opts.profiles_workers, shape)
+        state["cursor"] = format_dt(end)
+        report.done = True
+
+    yield from _streams([a for a in accounts if "profiles" in a.options.objects], "profiles", one)
 
 
-def _each(row: Callable[[dict[str, Any]], dict[str, Any]]) -> Shape:
-    return lambda items: [row(item) for item in items]
+def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) -> Iterator[Any]:
+    """Events in `[cursor - lookback, run start)` per account and cursor scope (all metrics, or each)."""
+    states = account_states("events", legacy_account_id)
+
+    def one(account: AccountContext) -> Iterator[Any]:
+        cursors: dict[str, str] = states.setdefault(account.account_id, {}).setdefault("cursors", {})
+        opts, end = account.options, account.report.run_start
+        metric_ids = account.catalog.select(opts.metrics, opts.exclude_integrations)
+        scopes = [ALL_METRICS] if metric_ids is None else metric_ids
+        report = account.report.object(account.unit("events"))
+        report.kind = "periodic" if any(_cursor(cursors, s) for s in scopes) else "historical"
+        parts = max(1, math.ceil(opts.events_workers * settings.SLICES_PER_WORKER / max(1, len(scopes))))
+        tasks: list[Task] = []
+        starts = []
+        for scope in scopes:
+            metric_id = None if scope == ALL_METRICS else scope
+            window = plan_window(
+                _cursor(cursors, scope), end, history=opts.history, lookback=opts.lookback,
+                reconcile=opts.reconcile,
+            )
+            filters = {} if metric_id is None else {"filter": events_filter(Window(None, end), metric_id)}
+            window = _bound(account, window, settings.EVENTS_PATH, "datetime", filters)
+            starts.append(window.start or end)
+            params = {"sort": "datetime", "page[size]": str(opts.events_page_size)}
+            make_filter = partial(events_filter, metric_id=metric_id)
+            tasks += [
+                Task(settings.EVENTS_PATH, params, make_filter, "datetime", s.start, s.end)
+                for s in (split(window, parts) if window.start else [])
+                if s.start is not None
+            ]
+        report.window = Window(min(starts, default=end), end)
+        shape = _shape(account.account_id, event_table if opts.item_format == "arrow" else None, event_row)
+        yield from _rows(account, "events", tasks, opts.events_workers, shape)
+        for scope in scopes:
+            cursors[scope] = format_dt(end)
+        report.done = True
+
+    yield from _streams([a for a in accounts if "events" in a.options.objects], "events", one)
 
 
-def _rows(ctx: SourceContext, name: str, tasks: list[Task], workers: int, shape: Shape) -> Iterator[Any]:
+def _streams(
+    accounts: list[AccountContext], obj: str, one: Callable[[AccountContext], Iterator[Any]]
+) -> Iterator[Any]:
+    queue_items = sum(account.options.queue_pages for account in accounts)
+    streams = [Stream(account, obj, partial(one, account)) for account in accounts]
+    yield from read_streams(streams, queue_items)
+
+
+def _shape(account_id: str, table: Callable[[str, list[dict[str, Any]]], Any] | None,
+           row: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Shape:
+    """Arrow tables (`table`) or dict rows (`row`) of one account's page."""
+    if table is not None:
+        return partial(table, account_id)
+    return lambda items: [row(account_id, item) for item in items]
+
+
+def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, shape: Shape) -> Iterator[Any]:
     """Every page of `tasks`, shaped (dict rows or an arrow table), as soon as it arrives."""
-    report = ctx.report.object(name)
+    unit = account.unit(name)
+    report = account.report.object(unit)
 
     def progress(fraction: float, rows: int) -> None:
-        ctx.report.on_progress(name, fraction, rows)
+        account.report.on_progress(unit, fraction, rows)
 
     for page in fetch_pages(
-        ctx.client, tasks, workers=workers, queue_pages=ctx.options.queue_pages, progress=progress,
-        shape=shape,
+        account.client, tasks, workers=workers, queue_pages=account.options.queue_pages,
+        progress=progress, shape=shape,
     ):
         if page.rows:
             report.rows += page.rows
             yield page.data
-    ctx.report.on_progress(name, 1.0, report.rows)
+    account.report.on_progress(unit, 1.0, report.rows)
 
 
 def _cursor(cursors: dict[str, str], scope: str) -> Any:
@@ -138,7 +202,7 @@ def _cursor(cursors: dict[str, str], scope: str) -> Any:
 
 
 def _bound(
-    ctx: SourceContext, window: Window, path: str, field: str, filters: dict[str, str]
+    account: AccountContext, window: Window, path: str, field: str, filters: dict[str, str]
 ) -> Window:
     """Start a wide (or open) window at the earliest record in it, so slices are not wasted."""
     if window.empty or (window.start is not None and window.end - window.start <= BOUND_EARLIEST_OVER):
@@ -148,7 +212,8 @@ def _bound(
         params["filter"] = events_filter(Window(None, window.end))
     elif path == settings.PROFILES_PATH:
         params["filter"] = profiles_filter(Window(None, window.end))
-    page = ctx.client.get_page(ctx.client.base_url + path, params, (path,))
+    client = account.client
+    page = client.get_page(client.base_url + path, params, (path,))
     if not page.data:
         return Window(window.end, window.end)
     earliest = parse_dt(page.data[0]["attributes"].get(field))

@@ -12,6 +12,7 @@ MEDIA_TYPE = "application/vnd.api+json"
 METRICS_PATH = "/api/metrics"
 PROFILES_PATH = "/api/profiles"
 EVENTS_PATH = "/api/events"
+ACCOUNTS_PATH = "/api/accounts"
 
 # page[size] maxima (metrics has no page[size] parameter; it serves up to 200 per page)
 EVENTS_PAGE_SIZE = 1000
@@ -31,6 +32,7 @@ RATE_LIMITS: dict[str, Budget] = {
     METRICS_PATH: Budget(burst=10, steady=150),
     PROFILES_PATH: Budget(burst=75, steady=750),
     EVENTS_PATH: Budget(burst=350, steady=3500),
+    ACCOUNTS_PATH: Budget(burst=1, steady=15),
 }
 # additional-fields[profile]=predictive_analytics has its own, much lower limit
 PREDICTIVE_BUDGET = Budget(burst=10, steady=150)
@@ -40,6 +42,7 @@ SCOPES: dict[str, str] = {
     METRICS_PATH: "metrics:read",
     PROFILES_PATH: "profiles:read",
     EVENTS_PATH: "events:read",
+    ACCOUNTS_PATH: "accounts:read",
 }
 
 OBJECTS = ("profiles", "events")

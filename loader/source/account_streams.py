@@ -1,0 +1,134 @@
+"""Read several accounts at once: one thread per account stream, one bounded queue to dlt.
+
+Every resource (metrics, profiles, events) reads each account as its own stream (a generator that
+pages that account's slices on its own worker threads and pacers). The streams run side by side and
+their items reach dlt in arrival order through a queue of at most `queue_items` items, so a slow
+account never holds up a fast one and memory stays bounded.
+
+A stream that fails (a revoked key, an unknown metric name in that account's settings) fails only
+its account: the error is recorded for the unit (account, object) with the account named in it, the
+account's other streams stop at their next item, and the other accounts go on. A failed stream
+never writes its cursor (each stream writes its state only after its last item), and what it read
+before failing is merged on (account_id, id), so nothing is lost or duplicated by the next run.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from loader.errors import SyncError
+from loader.source.context import AccountContext
+
+PUT_POLL_S = 0.2
+
+
+@dataclass
+class Stream:
+    """One account's share of one resource: `items()` yields what dlt gets."""
+
+    account: AccountContext
+    obj: str
+    items: Callable[[], Iterator[Any]]
+
+
+class _End:
+    pass
+
+
+class _Stopped(Exception):
+    pass
+
+
+class AccountStopped(Exception):
+    """Raised inside a stream whose account already failed in another object."""
+
+
+def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
+    """Every item of every stream, as they arrive; a failing stream fails only its account."""
+    if not streams:
+        return
+    inbox: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_items))
+    stop = threading.Event()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                inbox.put(item, timeout=PUT_POLL_S)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def run(stream: Stream) -> None:
+        account = stream.account
+        items = stream.items()
+        try:
+            for item in items:
+                if account.error is not None:
+                    raise AccountStopped
+                put(item)
+        except _Stopped:
+            pass
+        except AccountStopped:
+            account.report.fail(account.unit(stream.obj), account.error or AccountStopped())
+        except BaseException as exc:  # noqa: BLE001 - recorded for this account only
+            error = for_account(exc, account.name)
+            account.error = account.error or error
+            account.report.fail(account.unit(stream.obj), error)
+        finally:
+            items.close()  # type: ignore[attr-defined]
+            _force_put(inbox, _End())
+
+    threads = [
+        threading.Thread(target=run, args=(stream,), name=f"klaviyo-{stream.account.name}-{stream.obj}",
+                         daemon=True)
+        for stream in streams
+    ]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            item = inbox.get()
+            if isinstance(item, _End):
+                running -= 1
+                continue
+            yield item
+    finally:
+        stop.set()
+        while any(thread.is_alive() for thread in threads):
+            _drain(inbox)
+            for thread in threads:
+                thread.join(PUT_POLL_S)
+
+
+def for_account(exc: BaseException, name: str) -> BaseException:
+    """The error with the account named in its `where` (the code, hence the retry rule, is kept)."""
+    if isinstance(exc, SyncError):
+        if exc.where.startswith("account "):
+            return exc
+        wrapped = SyncError(exc.what, f"account {name}: {exc.where}", exc.fix, code=exc.code)
+        wrapped.__cause__ = exc
+        return wrapped
+    return exc
+
+
+def _force_put(inbox: queue.Queue[Any], item: object) -> None:
+    while True:
+        try:
+            inbox.put(item, timeout=PUT_POLL_S)
+            return
+        except queue.Full:
+            continue
+
+
+def _drain(inbox: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            inbox.get_nowait()
+        except queue.Empty:
+            return
