@@ -93,3 +93,15 @@ def warehouse_events(warehouse: Any) -> dict[str, tuple[Any, ...]]:
 def warehouse_profiles(warehouse: Any) -> dict[str, tuple[Any, ...]]:
     """The profiles loaded in `warehouse` (checked for duplicate ids), keyed by id."""
     return loaded_profiles(unique_ids(warehouse.rows("profiles", PROFILE_COLUMNS), "profiles"))
+
+
+def by_account(rows: list[tuple[Any, ...]], what: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows whose first column is account_id, grouped by it (the account column dropped), after
+    checking that no (account_id, id) was loaded twice."""
+    keys = [(r[0], r[1]) for r in rows]
+    assert len(keys) == len(set(keys)), f"{what}: {len(keys) - len(set(keys))} duplicate (account_id, id)"
+    assert all(r[0] for r in rows), f"{what}: rows without account_id"
+    grouped: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row[1:])
+    return grouped
