@@ -31,6 +31,8 @@
           {{ log('klaviyo_warehouse: ' ~ relation ~ ' has no account_id column (built before accounts); '
                  ~ 'dropping it so that ' ~ node.name ~ ' is rebuilt in full', info=True) }}
           {%- do adapter.drop_relation(relation) -%}
+          {#- hooks run outside dbt's transactions: commit the drop now (a no-op where there are none) -#}
+          {%- do adapter.commit() -%}
         {%- endif -%}
       {%- endif -%}
     {%- endif -%}

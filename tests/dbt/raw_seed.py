@@ -364,11 +364,14 @@ def raw_table_rows(
 
 
 def load_raw(
-    pipeline: dlt.Pipeline, batch: dict[str, list[dict[str, Any]]], *, with_account: bool = True
+    pipeline: dlt.Pipeline, batch: dict[str, list[dict[str, Any]]], *, with_account: bool = True,
+    nullable_account: bool = False,
 ) -> None:
     """Write API resources into klaviyo_raw.<accounts|metrics|profiles|events> (one dlt load).
 
-    `with_account=False`: the previous release's raw shape (no account_id, no accounts table)."""
+    `with_account=False`: the previous release's raw shape (no account_id, no accounts table);
+    `nullable_account`: account_id added as a nullable column (to tables holding rows without one)."""
+    account_column = {"account_id": {**_ACCOUNT_ID["account_id"], "nullable": nullable_account}}
 
     @dlt.source(name="klaviyo", max_table_nesting=0)  # the loader's source (and dlt schema) name
     def klaviyo() -> list[Any]:
@@ -378,7 +381,7 @@ def load_raw(
                 name=name,
                 primary_key=["account_id", "id"] if with_account else "id",
                 write_disposition=_MERGE,
-                columns={**_ACCOUNT_ID, **_COLUMNS[name]} if with_account else _COLUMNS[name],
+                columns={**account_column, **_COLUMNS[name]} if with_account else _COLUMNS[name],
             )
             for name, items in batch.items()
             if items and (with_account or name != "accounts")
