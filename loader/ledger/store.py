@@ -125,7 +125,7 @@ class LedgerStore:
         rows = [dict(zip(names, row, strict=True)) for row in selected]
         for row in rows:  # a row of the previous release (no account column, or NULL in it)
             legacy = table != schema.ERRORS_TABLE or row.get("object") is not None or "account" not in row
-            if legacy and row.get("account") is None:
+            if legacy and "account" in schema.columns_of(table) and row.get("account") is None:
                 row["account"] = DEFAULT_ACCOUNT
         keys = schema.keys_of(table)
         if keys:  # destinations without merge (e.g. files) append: keep each key's latest version
