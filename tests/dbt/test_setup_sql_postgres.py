@@ -136,8 +136,7 @@ def test_the_package_builds_as_the_dbt_role_on_what_the_loader_role_loaded(
         pipeline_name="klaviyo_sync", pipelines_dir=str(tmp_path / "pipelines"), dataset_name="klaviyo_raw",
         destination=dlt.destinations.postgres(credentials=set_up_db.dsn(set_up_db.loader)),
     )
-    load_raw(pipeline, {"metrics": list(data.metrics.values()), "profiles": list(data.profiles.values()),
-                        "events": list(data.events.values())})
+    load_raw(pipeline, data.everything())
     server = set_up_db.db.server
     env = {"KLAVIYO_PG_HOST": server.host, "KLAVIYO_PG_PORT": str(server.port),
            "KLAVIYO_PG_USER": set_up_db.dbt, "DBT_ENV_SECRET_KLAVIYO_PG_PASSWORD": set_up_db.password,
@@ -149,3 +148,5 @@ def test_the_package_builds_as_the_dbt_role_on_what_the_loader_role_loaded(
         assert cur.fetchone() == (6, 2)
         cur.execute("select count(*) from klaviyo.klaviyo_profile")
         assert cur.fetchone() == (3,)
+        cur.execute("select account_id from klaviyo.klaviyo_account")
+        assert cur.fetchall() == [(data.account_id,)]
