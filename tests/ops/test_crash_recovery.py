@@ -19,8 +19,9 @@ def test_killed_run_is_recorded_on_next_start(ops: Ops) -> None:
     emulator.set_faults(FaultConfig(latency_ms=1500))  # slow enough to be killed mid-run
     process = ops.popen("run", "--no-dbt")
     try:
-        # the ledger row is written before the first API request: once Klaviyo is asked, it exists
-        wait_for(lambda: emulator.stats.requests > 0 or process.poll() is not None, "the first API request")
+        # the ledger rows are written after the account is opened (GET /api/accounts, the first
+        # request) and before its data is read: once Klaviyo is asked a second time, they exist
+        wait_for(lambda: emulator.stats.requests > 1 or process.poll() is not None, "the first data request")
         assert process.poll() is None, process.communicate()[0]
         os.kill(process.pid, signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
