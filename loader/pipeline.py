@@ -226,7 +226,8 @@ def _kinds(
     pipeline: dlt.Pipeline, settings: SyncSettings, units: list[Unit], accounts: list[AccountContext],
     legacy_id: str | None,
 ) -> dict[Unit, str]:
-    """historical for a unit's first sync (no stored cursor, or --full-refresh), else periodic."""
+    """historical for a unit's first sync (no stored cursor, or --full-refresh), else periodic;
+    units of accounts that could not be opened are left out."""
     if settings.full_refresh:
         return {unit: "historical" for unit in units}
     resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
@@ -235,6 +236,8 @@ def _kinds(
     for unit in units:
         state = resources.get(unit.object, {})
         account_id = ids.get(unit.account)
+        if account_id is None:
+            continue  # the account could not be opened: the ledger's own history says which kind
         own = state.get("accounts", {}).get(account_id, {}) if account_id else {}
         legacy = state if account_id is not None and account_id == legacy_id else {}
         key = STATE_CURSOR[unit.object]

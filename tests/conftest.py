@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.fakesnow",
     "tests.fixtures.crucible",
     "tests.fixtures.chromium",
+    "tests.fixtures.previous_release",
 ]

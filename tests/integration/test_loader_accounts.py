@@ -45,14 +45,18 @@ def check_account(tables: dict[str, dict[str, dict[str, Any]]], running: Any, un
                 f"events of {account_id}")
     profiles = {k: v for k, v in truth_profiles(truth.profiles()).items() if v[1] < until}
     assert_same(tables["profiles"].get(account_id, {}), profiles, f"profiles of {account_id}")
-    assert_same(tables["metrics"].get(account_id, {}), truth_metrics(truth.metrics()), f"metrics of {account_id}")
+    metrics = truth_metrics(truth.metrics())
+    assert_same(tables["metrics"].get(account_id, {}), metrics, f"metrics of {account_id}")
 
 
-def test_two_accounts_with_colliding_ids_load_exactly(warehouse: Warehouse, two_accounts, no_dlt_config) -> None:
+def test_two_accounts_with_colliding_ids_load_exactly(
+    warehouse: Warehouse, two_accounts, no_dlt_config
+) -> None:
     alpha, beta = two_accounts.alpha, two_accounts.beta
     first = warehouse.sync()
     assert {unit: done.kind for unit, done in first.objects.items()} == {
-        Unit(name, obj): "historical" for name in ("alpha", "beta") for obj in ("metrics", "profiles", "events")}
+        Unit(name, obj): "historical"
+        for name in ("alpha", "beta") for obj in ("metrics", "profiles", "events")}
     assert first.account_ids == {"alpha": alpha.account_id, "beta": beta.account_id}
     tables = loaded(warehouse)
     shared = set(tables["events"][alpha.account_id]) & set(tables["events"][beta.account_id])
