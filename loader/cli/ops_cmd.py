@@ -129,11 +129,21 @@ def check_command(objects: str | None, destination: str | None) -> None:
     settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
     result = check_connection(settings)
     click.echo(f"Destination: {result.destination} (dataset {result.dataset})")
-    for item in result.items:
+
+    def show(item: Any) -> None:
         mark = "ok " if item.ok else "FAIL"
         click.echo(f"  [{mark}] {item.name}: {item.message}" + (f" (code {item.code})" if item.code else ""))
         if not item.ok and item.hint:
             click.echo(f"         hint: {item.hint}")
+
+    for account in result.accounts:
+        label = account.account_name or "unnamed"
+        known = f" - {label} (id {account.account_id})" if account.account_id else ""
+        click.echo(f"Account {account.name}{known}: {account.status}")
+        for item in account.items:
+            show(item)
+    if result.destination_item is not None:
+        show(result.destination_item)
     click.echo(result.status)
     if result.status == UNABLE:
         sys.exit(1)

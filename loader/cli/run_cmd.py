@@ -8,6 +8,7 @@ import click
 
 from loader.cli.app import main
 from loader.destination import DESTINATIONS
+from loader.errors import SyncError
 from loader.source.settings import HISTORY_WINDOWS, OBJECTS
 
 
@@ -21,7 +22,9 @@ DESTINATIONS_HELP = """
 \b
 Settings: flags, else .dlt/config.toml [sources.klaviyo] (objects, history, metrics,
 exclude_integrations, lookback, reconcile, predictive_analytics, subscriptions, base_url).
-API key: KLAVIYO_API_KEY, SOURCES__KLAVIYO__API_KEY or .dlt/secrets.toml [sources.klaviyo] api_key.
+API key: KLAVIYO_API_KEY, SOURCES__KLAVIYO__API_KEY or .dlt/secrets.toml [sources.klaviyo] api_key;
+several accounts: [sources.klaviyo.accounts.NAME] api_key (SOURCES__KLAVIYO__ACCOUNTS__NAME__API_KEY),
+each may set its own objects, history, metrics and exclude_integrations.
 \b
 Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip install .[NAME]):
   duckdb      DESTINATION__DUCKDB__CREDENTIALS=/path/file.duckdb (default ./klaviyo_sync.duckdb)
@@ -37,6 +40,7 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 
 
 @main.command("run", epilog=DESTINATIONS_HELP)
+@click.option("--accounts", help="Sync only these configured accounts (names, comma-separated; default all).")
 @click.option("--objects", help=f"Data objects, comma-separated: {','.join(OBJECTS)} (default both).")
 @click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)),
               help="Events window of the first sync (default all); profiles always load whole.")
@@ -52,6 +56,7 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 @click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
 def run_command(
+    accounts: str | None,
     objects: str | None,
     history: str | None,
     metrics: str | None,
@@ -64,12 +69,17 @@ def run_command(
     no_dbt: bool = False,
     dbt_dir: Path | None = None,
 ) -> None:
-    """Load Klaviyo metrics, profiles and events into the warehouse (dataset klaviyo_raw)."""
-    from loader.ops.run_entry import guarded_run
+    """Load Klaviyo accounts, metrics, profiles and events into the warehouse (dataset klaviyo_raw).
+
+    Every configured account is synced, side by side; one that fails (e.g. a revoked key) is
+    reported and makes the command exit non-zero while the others load.
+    """
+    from loader.ops.run_entry import guarded_run, unit_label
     from loader.sync_observer import RichProgressObserver
     from loader.sync_settings import SyncSettings
 
     settings = SyncSettings.resolve(
+        accounts=_names(accounts),
         objects=_names(objects),
         history=history,
         metrics=_names(metrics),
@@ -82,17 +92,27 @@ def run_command(
     )
     progress = RichProgressObserver()
     try:
-        result = guarded_run(settings, observer=progress, echo=click.echo)
+        outcome = guarded_run(settings, observer=progress, echo=click.echo)
     finally:
         progress.close()
-    if result is None:
+    if outcome is None:
         return  # every object is paused or disabled (guarded_run said so)
-    for obj in result.objects.values():
-        window = f"[{obj.cursor_from:%Y-%m-%d %H:%M:%S}, {obj.cursor_to:%Y-%m-%d %H:%M:%S})" if (
-            obj.cursor_from and obj.cursor_to) else "(all)"
-        click.echo(f"{obj.name}: {obj.rows_loaded} rows loaded ({obj.kind}, window {window})")
-    click.echo(f"complete until {result.run_start.isoformat()}")
-    if not no_dbt:
+    several = len(settings.accounts) > 1
+    for unit, done in outcome.objects.items():
+        window = f"[{done.cursor_from:%Y-%m-%d %H:%M:%S}, {done.cursor_to:%Y-%m-%d %H:%M:%S})" if (
+            done.cursor_from and done.cursor_to) else "(all)"
+        label = unit_label(unit, several)
+        click.echo(f"{label}: {done.rows_loaded} rows loaded ({done.kind}, window {window})")
+    if outcome.result is not None:
+        click.echo(f"complete until {outcome.result.run_start.isoformat()}")
+    if outcome.objects and not no_dbt:
         from loader.transform.after_load import build_after_load, dbt_work_dir
 
         build_after_load(settings, work_dir=dbt_work_dir(dbt_dir), echo=click.echo)
+    if outcome.failed:
+        failed = sorted({unit.account for unit in outcome.failed})
+        raise SyncError(
+            f"account{'s' if len(failed) > 1 else ''} {', '.join(failed)} failed (the others were loaded)",
+            "klaviyo-sync run", "see the lines above and `klaviyo-sync errors`; the next run retries them",
+            code="accounts",
+        )

@@ -1,7 +1,8 @@
-"""`klaviyo-sync check`: can we read Klaviyo with this key (and its scopes) and write the destination?
+"""`klaviyo-sync check`: can we read each Klaviyo account with its key (and scopes), and the destination?
 
-Prints the article's two outcomes: "Enabled", or "Unable to connect" with the external message
-(the API's or the warehouse's own words, secrets removed) and a hint.
+Prints the article's two outcomes per account and overall: "Enabled", or "Unable to connect" with
+the external message (the API's or the warehouse's own words, secrets removed) and a hint. Each
+account is named as configured and by its Klaviyo name (`GET /api/accounts`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ class CheckItem:
 
 
 @dataclass
-class CheckResult:
-    destination: str
-    dataset: str
+class AccountCheck:
+    """One configured account: its Klaviyo id and name (when the key could read them) and checks."""
+
+    name: str
+    account_id: str = ""
+    account_name: str = ""
     items: list[CheckItem] = field(default_factory=list)
 
     @property
@@ -38,39 +42,66 @@ class CheckResult:
         return ENABLED if self.items and all(item.ok for item in self.items) else UNABLE
 
 
+@dataclass
+class CheckResult:
+    destination: str
+    dataset: str
+    accounts: list[AccountCheck] = field(default_factory=list)
+    destination_item: CheckItem | None = None
+
+    @property
+    def items(self) -> list[CheckItem]:
+        """Every check: each account's, then the destination's."""
+        found = [item for account in self.accounts for item in account.items]
+        return found + ([self.destination_item] if self.destination_item else [])
+
+    @property
+    def status(self) -> str:
+        return ENABLED if self.items and all(item.ok for item in self.items) else UNABLE
+
+
 def check_connection(settings: Any) -> CheckResult:
-    """Read one item of every endpoint the sync needs, then open the destination."""
+    """Read one item of every endpoint the sync needs, per account, then open the destination."""
     main = make_pipeline(settings.destination, pipelines_dir=settings.pipelines_dir)
     result = CheckResult(str(main.destination.destination_name), str(main.dataset_name))
-    result.items.extend(check_api(settings))
-    result.items.append(check_destination(main, [settings.api_key]))
+    for account in settings.accounts:
+        result.accounts.append(check_account(settings.base_url, account, settings.secrets))
+    result.destination_item = check_destination(main, settings.secrets)
     return result
 
 
-def check_api(settings: Any) -> list[CheckItem]:
+def check_account(base_url: str, account: Any, secrets: list[str]) -> AccountCheck:
+    """The account resource first (it names the account), then each endpoint the account syncs."""
+    from loader.source.accounts import fetch_account
     from loader.source.client import KlaviyoClient
 
-    paths = [api.METRICS_PATH]
-    paths += [api.PROFILES_PATH] if "profiles" in settings.objects else []
-    paths += [api.EVENTS_PATH] if "events" in settings.objects else []
-    client = KlaviyoClient(settings.base_url, settings.api_key, max_attempts=2, backoff_initial=0.2)
-    items = []
+    checked = AccountCheck(account.name)
+    paths = [api.ACCOUNTS_PATH, api.METRICS_PATH]
+    paths += [api.PROFILES_PATH] if "profiles" in account.objects else []
+    paths += [api.EVENTS_PATH] if "events" in account.objects else []
+    client = KlaviyoClient(base_url, account.api_key, max_attempts=2, backoff_initial=0.2)
     try:
         for path in paths:
             name = f"Klaviyo API {path} (scope {api.SCOPES[path]})"
-            params = {} if path == api.METRICS_PATH else {"page[size]": "1"}
+            params = {} if path in (api.METRICS_PATH, api.ACCOUNTS_PATH) else {"page[size]": "1"}
             try:
-                client.get_page(client.base_url + path, params, (path,))
+                if path == api.ACCOUNTS_PATH:
+                    item = fetch_account(client)
+                    checked.account_id = str(item["id"])
+                    contact = item["attributes"].get("contact_information") or {}
+                    checked.account_name = str(contact.get("organization_name") or "")
+                else:
+                    client.get_page(client.base_url + path, params, (path,))
             except SyncError as exc:
-                info = describe(exc, [settings.api_key])
-                items.append(CheckItem(name, False, info.summary, exc.fix, info.code))
+                info = describe(exc, secrets)
+                checked.items.append(CheckItem(name, False, info.summary, exc.fix, info.code))
                 if info.code != "403":
                     break  # a rejected key or an unreachable API fails every endpoint the same way
             else:
-                items.append(CheckItem(name, True, "readable"))
+                checked.items.append(CheckItem(name, True, "readable"))
     finally:
         client.close()
-    return items
+    return checked
 
 
 def check_destination(main: Any, secrets: list[str]) -> CheckItem:

@@ -39,6 +39,7 @@ def guarded_run(settings: Any, *, observer: Any = None, echo: Echo = print) -> O
         echo(f"{unit_label(unit, several)}: skipped ({why}) - run `{control_command(verb, unit, several)}` "
              "to sync it again")
     for account in outcome.failed_accounts:
-        exc = next(e for u, e in outcome.failed.items() if u.account == account)
-        echo(redact(f"account {account}: failed, nothing of it was loaded ({exc})", secrets))
+        units = [u for u in outcome.failed if u.account == account]
+        names = ", ".join(u.object for u in units)
+        echo(redact(f"account {account}: {names} not loaded ({outcome.failed[units[0]]})", secrets))
     return outcome if outcome.ran else None

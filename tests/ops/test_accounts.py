@@ -56,7 +56,7 @@ def test_a_revoked_account_fails_at_once_while_the_other_loads(duckdb_root: Path
     assert set(outcome.objects) == {Unit("acme", o) for o in UNITS}
     assert set(outcome.failed) == {Unit("beta", o) for o in UNITS} and outcome.failed_accounts == ["beta"]
     assert outcome.attempts == 1 and len(fake_loader.calls) == 1  # a 401 is not retried
-    assert any(line.startswith("account beta: failed") for line in lines)
+    assert any(line.startswith("account beta: metrics, profiles, events not loaded") for line in lines)
 
     store = _store(duckdb_root)
     assert _statuses(store) == {
