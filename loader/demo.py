@@ -2,7 +2,9 @@
 
 The demo runs the real commands (`run`, then `run` again after the emulator's data grew, `export`
 of the profiles back into Klaviyo's import format, then `status`); this module only prepares the
-folder and the emulator they talk to.
+folder and the emulator they talk to. The emulator serves two Klaviyo accounts (an agency's two
+brands, with colliding ids as Klaviyo allows) configured the dlt way, as
+`SOURCES__KLAVIYO__ACCOUNTS__<NAME>__API_KEY`, so the warehouse shows how accounts sit side by side.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from loader.emulator import Emulator, EmulatorConfig
+from loader.emulator import Emulator, EmulatorConfig, EmulatorServer, serve_accounts
+from loader.emulator.accounts import several_accounts
 
 DEMO_DB = "klaviyo_sync.duckdb"
 DEMO_STATE_DIR = ".dlt-data"
 DEMO_DBT_DIR = "dbt"
 DEMO_EXPORT_DIR = "export"
-# the way back: what a user would push to Klaviyo's profiles/ import folder from the dbt model
+# the way back: what a user would push to one account's profiles/ import folder from the dbt model
+# (an SFTP import lands in one Klaviyo account, so the export picks that account's rows)
 DEMO_EXPORT_QUERY = (
     "SELECT email, phone_number, external_id, first_name, last_name, city, country "
-    "FROM klaviyo.klaviyo_profile ORDER BY profile_id"
+    "FROM klaviyo.klaviyo_profile WHERE account_id = '{account_id}' ORDER BY profile_id"
 )
+DEMO_ACCOUNTS = 2
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,37 @@ def reset_folder(plan: DemoPlan) -> None:
         shutil.rmtree(plan.folder / name, ignore_errors=True)
 
 
-def start_emulator(plan: DemoPlan) -> Emulator:
-    """An emulator with Klaviyo's real rate limits, serving on 127.0.0.1 (stop it with `.stop()`)."""
-    emulator = Emulator(EmulatorConfig(seed=plan.seed, profiles=plan.profiles, events=plan.events))
-    emulator.serve()
-    return emulator
+@dataclass
+class DemoEmulator:
+    """The demo's accounts on one server with Klaviyo's real rate limits, on 127.0.0.1."""
+
+    server: EmulatorServer
+    accounts: dict[str, Emulator]
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Where the loader finds the API and each account's key."""
+        keys = {f"SOURCES__KLAVIYO__ACCOUNTS__{name.upper()}__API_KEY": emulator.config.api_key
+                for name, emulator in self.accounts.items()}
+        return {"KLAVIYO_BASE_URL": self.base_url, **keys}
+
+    def stop(self) -> None:
+        self.server.stop()
 
 
-def grow_for_next_hour(emulator: Emulator) -> None:
-    """What an hour brings: new, late and future-dated events, updated and new profiles."""
-    emulator.grow(new_events=500, late_events=50, late_by=timedelta(minutes=30), future_events=5,
-                  updated_profiles=40, new_profiles=20)
+def start_emulator(plan: DemoPlan) -> DemoEmulator:
+    """The demo's accounts, serving (stop them with `.stop()`)."""
+    base = EmulatorConfig(seed=plan.seed, profiles=plan.profiles, events=plan.events)
+    accounts = {name: Emulator(config) for name, config in several_accounts(base, DEMO_ACCOUNTS)}
+    return DemoEmulator(serve_accounts(list(accounts.values())), accounts)
+
+
+def grow_for_next_hour(emulator: DemoEmulator) -> None:
+    """What an hour brings to each account: new, late and future-dated events, updated and new profiles."""
+    for account in emulator.accounts.values():
+        account.grow(new_events=500, late_events=50, late_by=timedelta(minutes=30), future_events=5,
+                     updated_profiles=40, new_profiles=20)

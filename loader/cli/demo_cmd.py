@@ -37,7 +37,10 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
     emulator = start_emulator(plan)
     try:
         os.environ.update(plan.env)
-        os.environ.update({"KLAVIYO_BASE_URL": emulator.base_url, "KLAVIYO_API_KEY": emulator.config.api_key})
+        os.environ.pop("KLAVIYO_API_KEY", None)
+        os.environ.update(emulator.env)
+        names = ", ".join(f"{name} ({account.account_id})" for name, account in emulator.accounts.items())
+        click.echo(f"accounts: {names}")
         run_args = {"destination": "duckdb", "history": "all", "no_dbt": no_dbt,
                     "dbt_dir": plan.folder / DEMO_DBT_DIR}
         click.secho(f"== historical sync from the emulator at {emulator.base_url}", bold=True)
@@ -48,8 +51,10 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
     finally:
         emulator.stop()
     if not no_dbt:
-        click.secho("== export: the profiles as Klaviyo import files (the way back)", bold=True)
-        ctx.invoke(export_cmd, query=DEMO_EXPORT_QUERY, kind="profiles", stem="profiles",
+        name, first = next(iter(emulator.accounts.items()))
+        click.secho(f"== export: account {name}'s profiles as Klaviyo import files (the way back)", bold=True)
+        query = DEMO_EXPORT_QUERY.format(account_id=first.account_id)
+        ctx.invoke(export_cmd, query=query, kind="profiles", stem="profiles",
                    out_dir=plan.folder / DEMO_EXPORT_DIR, destination="duckdb")
     click.secho("== status", bold=True)
     ctx.invoke(status_command, as_json=False, destination="duckdb")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,14 +29,28 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
     assert "Failed" not in done.stdout and "Errors in the last 24 hours: none" in done.stdout
 
     with duckdb.connect(str(folder / "klaviyo_sync.duckdb"), read_only=True) as con:
-        profiles = con.execute("SELECT count(*) FROM klaviyo.klaviyo_profile").fetchone()
-        events = con.execute("SELECT count(*) FROM klaviyo.klaviyo_event").fetchone()
-    assert profiles is not None and profiles[0] > 120  # the periodic sync brought new profiles
-    assert events is not None and events[0] > 1500  # and new events
+        names = con.execute("SELECT account_id, account_name FROM klaviyo.klaviyo_account").fetchall()
+        accounts = dict(names)
+        per_account = {
+            mart: dict(con.execute(f"SELECT account_id, count(*) FROM klaviyo.{mart} GROUP BY 1").fetchall())
+            for mart in ("klaviyo_profile", "klaviyo_event", "klaviyo_metric")
+        }
+        raw = {table: con.execute(f"SELECT count(*) FROM klaviyo_raw.{table}").fetchone()
+               for table in ("accounts", "metrics", "profiles", "events")}
+    assert len(accounts) == 2 and all(accounts.values()), "the demo serves two named accounts"
+    assert all(rows and rows[0] > 0 for rows in raw.values()), raw
+    for mart, counts in per_account.items():
+        assert set(counts) == set(accounts), f"{mart} has rows of both accounts"
+    assert all(n > 120 for n in per_account["klaviyo_profile"].values())  # the periodic sync brought more
+    assert all(n > 1500 for n in per_account["klaviyo_event"].values())
+    named = re.search(r"^accounts: alpha \((\w+)\), beta \((\w+)\)$", done.stdout, re.MULTILINE)
+    assert named and set(named.groups()) == set(accounts), done.stdout
+    alpha = named.group(1)
 
     manifest = json.loads((folder / "export" / "profiles.manifest.json").read_text())
     [part] = manifest["files"]
-    assert manifest["rows"] + manifest["rejected_rows"] == profiles[0]
+    # the way back goes to one account: alpha's profiles
+    assert manifest["rows"] + manifest["rejected_rows"] == per_account["klaviyo_profile"][alpha]
     with (folder / "export" / part["name"]).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][:3] == ["Email", "PhoneNumber", "ExternalID"]
