@@ -49,12 +49,12 @@ class EventsClock:
 def run_loader(workdir: Path, page_size: int, clock: EventsClock) -> int:
     from loader.destination import make_pipeline
     from loader.pipeline import run_sync
-    from loader.sync_observer import NullObserver
+    from loader.sync_observer import NullObserver, Unit
     from loader.sync_settings import SyncSettings
 
     class Observer(NullObserver):
-        def on_progress(self, obj: str, fraction: float, rows: int) -> None:
-            clock(obj, fraction, rows)
+        def on_progress(self, unit: Unit, fraction: float, rows: int) -> None:
+            clock(unit.object, fraction, rows)
 
     os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(workdir / "ratelimit.duckdb")
     settings = SyncSettings.resolve(objects=("events",), history="all", destination="duckdb",
