@@ -5,9 +5,9 @@ pages that account's slices on its own worker threads and pacers). The streams r
 their items reach dlt in arrival order through a queue of at most `queue_items` items, so a slow
 account never holds up a fast one and memory stays bounded.
 
-A stream that fails (a revoked key, an unknown metric name in that account's settings) fails only
-its account: the error is recorded for the unit (account, object) with the account named in it, the
-account's other streams stop at their next item, and the other accounts go on. A failed stream
+A stream that fails (a revoked key, a missing scope, a malformed page) fails only its unit (account,
+object): the error is recorded for it with the account named in it, and every other stream goes on
+(a revoked key fails the account's other streams by itself, at their next request). A failed stream
 never writes its cursor (each stream writes its state only after its last item), and what it read
 before failing is merged on (account_id, id), so nothing is lost or duplicated by the next run.
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 from loader.errors import SyncError
 from loader.source.context import AccountContext
+from loader.sync_observer import DEFAULT_ACCOUNT
 
 PUT_POLL_S = 0.2
 
@@ -41,10 +42,6 @@ class _End:
 
 class _Stopped(Exception):
     pass
-
-
-class AccountStopped(Exception):
-    """Raised inside a stream whose account already failed in another object."""
 
 
 def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
@@ -68,17 +65,11 @@ def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
         items = stream.items()
         try:
             for item in items:
-                if account.error is not None:
-                    raise AccountStopped
                 put(item)
         except _Stopped:
             pass
-        except AccountStopped:
-            account.report.fail(account.unit(stream.obj), account.error or AccountStopped())
-        except BaseException as exc:  # noqa: BLE001 - recorded for this account only
-            error = for_account(exc, account.name)
-            account.error = account.error or error
-            account.report.fail(account.unit(stream.obj), error)
+        except BaseException as exc:  # noqa: BLE001 - recorded for this unit only
+            account.report.fail(account.unit(stream.obj), for_account(exc, account.name))
         finally:
             items.close()  # type: ignore[attr-defined]
             _force_put(inbox, _End())
@@ -107,8 +98,9 @@ def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
 
 
 def for_account(exc: BaseException, name: str) -> BaseException:
-    """The error with the account named in its `where` (the code, hence the retry rule, is kept)."""
-    if isinstance(exc, SyncError):
+    """The error with the account named in its `where` (the code, hence the retry rule, is kept);
+    a lone unnamed account ("default") is not named."""
+    if isinstance(exc, SyncError) and name != DEFAULT_ACCOUNT:
         if exc.where.startswith("account "):
             return exc
         wrapped = SyncError(exc.what, f"account {name}: {exc.where}", exc.fix, code=exc.code)

@@ -44,22 +44,26 @@ def fetch_account(client: KlaviyoClient) -> dict[str, Any]:
 def open_accounts(
     specs: Sequence[AccountSpec], base_url: str, report: ExtractReport
 ) -> tuple[list[AccountContext], dict[str, BaseException]]:
-    """Open each account (its client, its id); returns the open ones and the errors of the others."""
+    """Open each account (its client, its id, its metric selection checked); returns the open ones
+    and the errors of the others."""
     opened: list[AccountContext] = []
     failed: dict[str, BaseException] = {}
     for spec in specs:
         opts = spec.options
         pool_size = opts.events_workers + opts.profiles_workers + 4
         client = KlaviyoClient(base_url, spec.api_key, pool_size=pool_size)
+        catalog = MetricCatalog(client)
         try:
             item = fetch_account(client)
+            if "events" in opts.objects:  # a misspelt metric name fails the account before any read
+                catalog.select(opts.metrics, opts.exclude_integrations)
         except Exception as exc:  # noqa: BLE001 - this account fails alone
             client.close()
             failed[spec.name] = for_account(exc, spec.name)
             continue
         opened.append(AccountContext(
             name=spec.name, account_id=str(item["id"]), attributes=item["attributes"], client=client,
-            catalog=MetricCatalog(client), options=opts, report=report,
+            catalog=catalog, options=opts, report=report,
         ))
     ids = [a.account_id for a in opened]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})

@@ -109,7 +109,6 @@ class AccountContext:
     catalog: MetricCatalog
     options: SourceOptions
     report: ExtractReport
-    error: BaseException | None = None  # set once any of its objects failed: the others stop early
 
     def unit(self, obj: str) -> Unit:
         return Unit(self.name, obj)

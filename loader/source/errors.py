@@ -12,8 +12,8 @@ from loader.source.settings import SCOPES
 
 ALL_SCOPES = ", ".join(sorted(set(SCOPES.values())))
 KEY_FIX = (
-    "set KLAVIYO_API_KEY (or SOURCES__KLAVIYO__API_KEY / .dlt/secrets.toml [sources.klaviyo] api_key) "
-    "to a private API key"
+    "set KLAVIYO_API_KEY (or SOURCES__KLAVIYO__API_KEY / .dlt/secrets.toml [sources.klaviyo] api_key, "
+    "or the account's [sources.klaviyo.accounts.<name>] api_key) to a valid private API key"
 )
 
 

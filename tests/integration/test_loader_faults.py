@@ -6,6 +6,7 @@ import pytest
 
 from loader.emulator import FaultConfig
 from loader.errors import SyncError
+from loader.sync_observer import Unit
 from tests.integration.conftest import Warehouse
 from tests.integration.expected import (
     assert_same,
@@ -45,29 +46,48 @@ def test_bad_api_key_is_a_clear_error_and_writes_nothing(
 
 
 def test_missing_scope_names_it_and_writes_nothing(duckdb_warehouse: Warehouse, make_emulator) -> None:
-    make_emulator(scopes=("metrics:read", "profiles:read"))
+    make_emulator(scopes=("metrics:read", "profiles:read", "events:read"))
     with pytest.raises(SyncError) as info:
         duckdb_warehouse.sync()
     message = str(info.value)
+    assert "403" in message and "accounts:read" in message and "GET /api/accounts" in message
+    assert not {"events", "profiles", "metrics", "accounts"} & duckdb_warehouse.tables()
+
+
+def test_a_missing_object_scope_fails_that_object_alone(duckdb_warehouse: Warehouse, make_emulator) -> None:
+    running = make_emulator(scopes=("accounts:read", "metrics:read", "profiles:read"))
+    result = duckdb_warehouse.sync()
+    events = Unit("default", "events")
+    assert set(result.failed) == {events}
+    message = str(result.failed[events])
     assert "403" in message and "events:read" in message and "GET /api/events" in message
-    assert not {"events", "profiles", "metrics"} & duckdb_warehouse.tables()
+    assert "events" not in duckdb_warehouse.tables()
+    profiles = warehouse_profiles(duckdb_warehouse)
+    assert_same(profiles, truth_profiles(running.emulator.truth.profiles()), "profiles")
 
 
-def test_malformed_page_stops_the_run_without_moving_the_cursor(warehouse: Warehouse, emulator) -> None:
+def _cursors(warehouse: Warehouse, account_id: str) -> dict[str, object]:
+    resources = warehouse.pipeline().state["sources"]["klaviyo"]["resources"]
+    return {name: resources[name]["accounts"][account_id] for name in ("metrics", "profiles", "events")}
+
+
+def test_malformed_page_fails_its_object_without_moving_its_cursor(warehouse: Warehouse, emulator) -> None:
     emu = emulator.emulator
-    first = warehouse.sync()
-    before = {t: warehouse.rows(t, "*") for t in ("events", "profiles", "metrics")}
+    warehouse.sync()
+    before = _cursors(warehouse, emulator.account_id)
     emu.grow(new_events=40, updated_profiles=5)
     emu.set_faults(FaultConfig(malformed_pages=(4,)))
-    with pytest.raises(SyncError) as info:
-        warehouse.sync()
-    assert "malformed page" in str(info.value) and "GET /api/" in str(info.value)
-    # nothing of the failed run was loaded: the warehouse still holds exactly the first run
-    assert {t: warehouse.rows(t, "*") for t in ("events", "profiles", "metrics")} == before
-    state = warehouse.pipeline().state["sources"]["klaviyo"]["resources"]["events"]["cursors"]
-    assert set(state.values()) == {first.run_start.isoformat().replace("+00:00", "Z")}
-    # the next run picks up everything, exactly once
+    second = warehouse.sync()
+    [(failed, error)] = second.failed.items()  # the one object whose page was malformed
+    assert "malformed page" in str(error) and "GET /api/" in str(error)
+    after = _cursors(warehouse, emulator.account_id)
+    assert after[failed.object] == before[failed.object], "a failed object keeps its cursor"
+    assert all(after[name] != before[name] for name in after if name != failed.object)
+    # the next run picks up everything, exactly once (rows the failed object read are merged again)
     emu.set_faults(FaultConfig())
     third = warehouse.sync()
+    assert not third.failed
     events = warehouse_events(warehouse)
     assert_same(events, truth_events(emu.truth.events(until=third.run_start)), "events after the re-run")
+    profiles = warehouse_profiles(warehouse)
+    assert_same(profiles, truth_profiles(emu.truth.profiles()), "profiles after the re-run")

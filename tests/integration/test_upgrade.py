@@ -53,6 +53,10 @@ def test_a_warehouse_of_the_previous_release_upgrades_in_place(
     assert {unit: done.kind for unit, done in result.objects.items()} == {
         Unit("default", obj): "periodic" for obj in ("metrics", "profiles", "events")}
     assert result.objects["events"].cursor_from == old_start - timedelta(hours=1)  # the cursor was kept
+    schema = warehouse.pipeline().schemas["klaviyo"]
+    for table in ("metrics", "profiles", "events"):
+        keys = {name for name, column in schema.tables[table]["columns"].items() if column.get("primary_key")}
+        assert keys == {"account_id", "id"}, f"{table} merges on {keys}"
     events = by_account(warehouse.rows("events", f"account_id, {EVENT_COLUMNS}"), "events")
     assert set(events) == {emulator.account_id}
     loaded = loaded_events(events[emulator.account_id])
