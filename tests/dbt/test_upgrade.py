@@ -1,6 +1,7 @@
 """In-place upgrade from the release before accounts, on DuckDB and PostgreSQL.
 
-The previous release (tests/dbt/previous_release: its models verbatim) builds incremental marts keyed
+The previous release (its dbt package as committed at that release, from git history: the
+`previous_release` fixture of tests/fixtures/previous_release.py) builds incremental marts keyed
 on the Klaviyo id alone from old-shape raw tables (no account_id). Then the raw tables gain
 `account_id` as the loader's upgrade gives it to them (a second account's load adds the column, the
 first account's old rows are filled in, the first account loads again on (account_id, id)), and the
@@ -11,7 +12,6 @@ old incremental marts, so every mart ends up exactly as a first build of both ac
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +19,22 @@ import pytest
 
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_profile_env import dbt_connection
-from loader.transform.dbt_project import find_dbt_project, profiles_dir
+from loader.transform.dbt_project import profiles_dir
 from tests.dbt.expected_marts import account_rows, event_rows, metric_rows, profile_rows
 from tests.dbt.raw_seed import ACCOUNT_IDS, TwoAccounts, load_raw, merge_batches
 from tests.dbt.warehouse_rows import MART_KEYS, column_names, fetch_rows, mart_snapshot
 from tests.dbt.warehouses import Warehouse, duckdb_warehouse, postgres_warehouse
 
 pytestmark = [pytest.mark.dbt]
-PREVIOUS_RELEASE = Path(__file__).parent / "previous_release"
 DROPPED = "has no account_id column (built before accounts)"
 
 
-def _build_previous_release(warehouse: Warehouse, root: Path) -> None:
-    project = root / "previous_release"
-    shutil.copytree(PREVIOUS_RELEASE, project)
-    package = find_dbt_project()
-    shutil.copytree(package / "macros", project / "macros")
+def _build_previous_release(warehouse: Warehouse, release: Path, root: Path) -> None:
+    """`dbt run` of the previous release's own package (models and macros) on the warehouse."""
     conn = dbt_connection(warehouse.pipeline, root / "old-dbt")
     try:
         work = root / "old-dbt"
-        paths = DbtPaths(project, profiles_dir(package), work / "target", work / "logs")
+        paths = DbtPaths(release, profiles_dir(release), work / "target", work / "logs")
         args = dbt_args(["run"], paths, target=conn.target, variables={"klaviyo_raw_schema": conn.raw_schema})
         result = invoke_dbt(args, conn.env)
     finally:
@@ -85,12 +81,12 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 
 def test_marts_of_the_previous_release_are_rebuilt_with_accounts(
-    warehouse: Warehouse, tmp_path: Path
+    warehouse: Warehouse, previous_release: Path, tmp_path: Path
 ) -> None:
     data = TwoAccounts.initial()
     first, second = data.accounts
     load_raw(warehouse.pipeline, first.everything(), with_account=False)
-    _build_previous_release(warehouse, tmp_path)
+    _build_previous_release(warehouse, previous_release, tmp_path)
     with warehouse.connect() as connection:
         for mart in ("klaviyo_metric", "klaviyo_profile", "klaviyo_event"):
             assert "account_id" not in column_names(connection, "klaviyo", mart), mart
