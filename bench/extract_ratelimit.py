@@ -10,7 +10,10 @@ received. A request that failed (429, 5xx) counts against the target: there must
 Prints requests/min, 429s and other failures, and ends with
 `RESULT extract_ratelimit_ratio <requests per minute / 3500> target >= 0.95`.
 
-    .venv/bin/python bench/extract_ratelimit.py [--events N] [--page-size N]
+`--header-form ietf` makes the emulator state its limits as IETF-draft quota policies
+(`RateLimit-Limit: 350, 350;w=1, 3500;w=60`) instead of the plain steady limit (`3500`, the default).
+
+    .venv/bin/python bench/extract_ratelimit.py [--events N] [--page-size N] [--header-form plain|ietf]
 """
 
 from __future__ import annotations
@@ -69,8 +72,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--page-size", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--header-form", choices=("plain", "ietf"), default="plain",
+                        help="how the emulator writes RateLimit-Limit (see the docstring)")
     args = parser.parse_args()
-    proc, base_url = start_emulator(args.events, "--latency-ms", str(args.latency_ms))
+    proc, base_url = start_emulator(args.events, "--latency-ms", str(args.latency_ms),
+                                    "--ratelimit-header-form", args.header_form)
     clock = EventsClock()
     try:
         with tempfile.TemporaryDirectory(prefix="kws-bench-") as tmp:
@@ -87,7 +93,8 @@ def main() -> None:
     per_minute = (pages - 1) / minutes
     ratio = per_minute / STEADY
     print(f"{rows:,} events in {pages:,} events pages over {minutes * 60:.1f}s "
-          f"(page[size]={args.page_size}, latency {args.latency_ms:g} ms)")
+          f"(page[size]={args.page_size}, latency {args.latency_ms:g} ms, "
+          f"RateLimit headers {args.header_form})")
     print(f"events requests/min {per_minute:,.0f} of {STEADY} = {ratio:.3f}; 429s {throttled}; "
           f"other failed requests {failed - throttled}; machine load {os.getloadavg()[0]:.1f}")
     if failed:

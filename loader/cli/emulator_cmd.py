@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from loader.cli.app import main
-from loader.emulator.config import EmulatorConfig, FaultConfig
+from loader.emulator.config import RATELIMIT_HEADER_FORMS, EmulatorConfig, FaultConfig
 from loader.errors import SyncError
 
 
@@ -18,6 +18,9 @@ from loader.errors import SyncError
 @click.option("--history-days", type=int, default=400, show_default=True)
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Rate-limit scale factor.")
 @click.option("--no-rate-limits", is_flag=True, help="Serve without rate limits.")
+@click.option("--ratelimit-header-form", type=click.Choice(RATELIMIT_HEADER_FORMS), default="plain",
+              show_default=True, help="RateLimit-Limit as a plain steady limit (3500) or as IETF-draft "
+                                      "quota policies (350, 350;w=1, 3500;w=60).")
 @click.option("--latency-ms", type=float, default=0.0, show_default=True, help="Added latency per request.")
 @click.option("--api-key", envvar="KLAVIYO_API_KEY", default=EmulatorConfig.api_key, show_default=False,
               help="Private key the emulator accepts (default: the test key; env KLAVIYO_API_KEY). "
@@ -26,15 +29,16 @@ from loader.errors import SyncError
               help="Serve N accounts on the port (seeds seed..seed+N-1, ids colliding across them); "
                    "prints each account's name, id and key.")
 def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: int, history_days: int,
-                     scale: float, no_rate_limits: bool, latency_ms: float, api_key: str,
-                     n_accounts: int) -> None:
+                     scale: float, no_rate_limits: bool, ratelimit_header_form: str, latency_ms: float,
+                     api_key: str, n_accounts: int) -> None:
     """Serve GET /api/metrics, /api/profiles, /api/events, /api/accounts like Klaviyo, until interrupted."""
     from loader.emulator.runner import run_foreground
 
     try:
         config = EmulatorConfig(seed=seed, profiles=profiles, events=events, metrics=metrics,
                                 history_days=history_days, api_key=api_key, rate_limits=not no_rate_limits,
-                                rate_limit_scale=scale, faults=FaultConfig(latency_ms=latency_ms))
+                                rate_limit_scale=scale, ratelimit_header_form=ratelimit_header_form,
+                                faults=FaultConfig(latency_ms=latency_ms))
     except ValueError as exc:
         raise SyncError(str(exc), "klaviyo-sync emulator options",
                         "see `klaviyo-sync emulator --help`") from None

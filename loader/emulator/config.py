@@ -15,6 +15,7 @@ ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read", "
 MAX_METRICS = 20  # the size of catalog.METRICS
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]{6}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
+RATELIMIT_HEADER_FORMS: tuple[str, ...] = ("plain", "ietf")  # see ratelimit.py
 
 
 def derived_account_id(seed: int) -> str:
@@ -84,6 +85,8 @@ class EmulatorConfig:
     scopes: tuple[str, ...] = ALL_SCOPES
     rate_limits: bool = True
     rate_limit_scale: float = 1.0
+    # "plain" (`RateLimit-Limit: 3500`, the steady window) or "ietf" (`350, 350;w=1, 3500;w=60`)
+    ratelimit_header_form: str = "plain"
     faults: FaultConfig = field(default_factory=FaultConfig)
     revision: str = "2026-07-15"
     # The account (`GET /api/accounts`). "" means derived: account_id from `seed`, public_api_key =
@@ -113,6 +116,8 @@ class EmulatorConfig:
             ("history_days", self.history_days >= 1, "at least 1"),
             ("future_events", self.future_events >= 0, "not negative"),
             ("rate_limit_scale", self.rate_limit_scale > 0, "greater than 0"),
+            ("ratelimit_header_form", self.ratelimit_header_form in RATELIMIT_HEADER_FORMS,
+             " or ".join(RATELIMIT_HEADER_FORMS)),
             ("api_key", bool(self.api_key.strip()), "not empty"),
             ("account_id", not self.account_id or bool(ACCOUNT_ID.match(self.account_id)),
              "6 letters or digits (or empty: derived from seed)"),

@@ -28,7 +28,8 @@ class Emulator:
         self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
                                        c.future_events, anchor, c.id_seed)
         self._grow_lock = threading.Lock()
-        self.rate_limiter = RateLimiter(c.rate_limit_scale) if c.rate_limits else None
+        self.rate_limiter = (RateLimiter(c.rate_limit_scale, header_form=c.ratelimit_header_form)
+                             if c.rate_limits else None)
         self.fault_injector: FaultInjector | None = None
         self.set_faults(c.faults)
         self.stats = Stats()

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from loader.emulator.config import RATELIMIT_HEADER_FORMS
+
 # bucket -> (burst per second, steady per minute), from the spec's x-klaviyo-ratelimit
 LIMITS: dict[str, tuple[int, int]] = {
     "events": (350, 3500),
@@ -17,6 +19,12 @@ LIMITS: dict[str, tuple[int, int]] = {
     "accounts": (1, 15),  # GET /api/accounts
     "account": (1, 15),  # GET /api/accounts/{id}: its own operation, with the same tier
 }
+
+# How successful responses state the limit. "plain": `RateLimit-Limit: 3500` with Remaining/Reset of the
+# steady window. "ietf" (the IETF RateLimit header draft's quota policies): `RateLimit-Limit: 350,
+# 350;w=1, 3500;w=60`, the leading number, Remaining and Reset being those of the window with the
+# fewest requests left (the steady one on a tie).
+HEADER_FORMS = RATELIMIT_HEADER_FORMS
 
 
 @dataclass(frozen=True)
@@ -29,9 +37,13 @@ class Decision:
 class RateLimiter:
     """Counts requests per bucket in fixed 1 s and 60 s windows; a refused request is not counted."""
 
-    def __init__(self, scale: float = 1.0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, scale: float = 1.0, clock: Callable[[], float] = time.time,
+                 header_form: str = "plain") -> None:
+        if header_form not in HEADER_FORMS:
+            raise ValueError(f"header_form must be one of {HEADER_FORMS}, got {header_form!r}")
         self.scale = scale
         self.clock = clock
+        self.header_form = header_form
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, int, int], int] = {}
 
@@ -59,14 +71,23 @@ class RateLimiter:
                     self._counts[key] = self._counts.get(key, 0) + 1
             self._forget(second, minute)
             main = buckets[-1]
-            _, steady = self.limits(main)
-            used = self._counts[(main, 60, minute)]
-            reset = max(0, math.ceil((minute + 1) * 60 - now))
-            return Decision(True, 0, (("RateLimit-Limit", str(steady)),
-                                      ("RateLimit-Remaining", str(max(0, steady - used))),
-                                      ("RateLimit-Reset", str(reset))))
+            burst, steady = self.limits(main)
+            left_steady = max(0, steady - self._counts[(main, 60, minute)])
+            reset_steady = max(0, math.ceil((minute + 1) * 60 - now))
+            if self.header_form == "plain":
+                return Decision(True, 0, _headers(str(steady), left_steady, reset_steady))
+            left_burst = max(0, burst - self._counts[(main, 1, second)])
+            reset_burst = max(0, math.ceil(second + 1 - now))
+            closest, left, reset = ((burst, left_burst, reset_burst) if left_burst < left_steady
+                                    else (steady, left_steady, reset_steady))
+            return Decision(True, 0, _headers(f"{closest}, {burst};w=1, {steady};w=60", left, reset))
 
     def _forget(self, second: int, minute: int) -> None:
         if len(self._counts) > 64:
             self._counts = {k: v for k, v in self._counts.items()
                             if (k[1] == 1 and k[2] == second) or (k[1] == 60 and k[2] == minute)}
+
+
+def _headers(limit: str, remaining: int, reset: int) -> tuple[tuple[str, str], ...]:
+    return (("RateLimit-Limit", limit), ("RateLimit-Remaining", str(remaining)),
+            ("RateLimit-Reset", str(reset)))

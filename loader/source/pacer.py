@@ -8,14 +8,18 @@ Each window is a GCRA ("virtual scheduling") bucket: a request may start at `t` 
 `t >= tat - tolerance`; it then moves `tat` on by one emission interval. A bucket with interval
 `T` and room for `C` back-to-back requests admits at most `W / T + C` requests in any `W`
 seconds, so we size `T` to keep every sliding (hence every fixed) window under the budget.
-`RateLimit-*` headers of successful responses and `Retry-After` of 429s adjust the plan.
+`RateLimit-*` headers of successful responses and `Retry-After` of 429s adjust the plan;
+`RateLimit-Limit` may be a plain steady limit (`3500`) or IETF-draft quota policies
+(`350, 350;w=1, 3500;w=60`), see `parse_ratelimit_limit`.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from loader.source.settings import BUDGET_SAFETY, Budget
 
@@ -93,30 +97,82 @@ class EndpointPacer:
             self._hold_until = max(self._hold_until, self._clock() + retry_after)
 
     def _observe(self, headers: Mapping[str, str]) -> None:
-        limit = _leading_int(headers.get("RateLimit-Limit"))
+        quotas = parse_ratelimit_limit(headers.get("RateLimit-Limit"))
         remaining = _leading_int(headers.get("RateLimit-Remaining"))
         reset = _leading_int(headers.get("RateLimit-Reset"))
-        if limit and limit != self.budget.steady:
-            # the server states the steady budget it applies to this account (a lower tier, a
-            # changed revision, a scaled emulator); the burst budget scales along with it
-            ratio = limit / self.budget.steady
-            burst = max(1, round(self.budget.burst * ratio))
+        planned = self.budget
+        # only a limit whose window we know changes the plan, raising or lowering it: the server
+        # states what it applies to this account (a lower tier, a changed revision, a scaled emulator)
+        steady = quotas.steady or planned.steady
+        if quotas.burst:
+            burst = quotas.burst
+        elif quotas.steady:
+            # the server names only its steady budget: the burst budget scales along with it
+            burst = max(1, round(planned.burst * steady / planned.steady))
+        else:
+            burst = planned.burst
+        if (burst, steady) != (planned.burst, planned.steady):
             tat = (self._burst.tat, self._steady.tat)
-            self._configure(Budget(burst=burst, steady=limit))
+            self._configure(Budget(burst=burst, steady=steady))
             self._burst.tat, self._steady.tat = tat
         if remaining is not None and reset is not None and remaining <= self._in_flight:
             # someone else shares this account's quota: wait for the window to reset
             self._hold_until = max(self._hold_until, self._clock() + reset)
 
 
+@dataclass(frozen=True)
+class Quotas:
+    """The limits a `RateLimit-Limit` header states for the windows the pacer plans (None: not stated)."""
+
+    burst: int | None = None  # requests per 1 s window
+    steady: int | None = None  # requests per 60 s window
+
+
+_INT = re.compile(r"[0-9]{1,12}")
+_WINDOWS = {1: "burst", 60: "steady"}
+
+
+def parse_ratelimit_limit(value: str | None) -> Quotas:
+    """Read `RateLimit-Limit` as a plain number or as IETF-draft quota policies.
+
+    `3500` (a lone number, the emulator's plain form) is the steady (60 s) limit. Otherwise the
+    comma-separated items are quota policies `N;w=SECONDS`; an item without a window (the draft's
+    leading "current window" number) or with a window other than 1 or 60 s, and anything that does
+    not parse, is ignored, so it can neither lower nor raise a budget. A window listed twice keeps
+    its lower limit.
+    """
+    if not value:
+        return Quotas()
+    items = [item.strip() for item in value.split(",")]
+    if len(items) == 1 and _INT.fullmatch(items[0]):
+        return Quotas(steady=_positive(items[0]))
+    found: dict[str, int] = {}
+    for item in items:
+        head, *params = (part.strip() for part in item.split(";"))
+        limit = _positive(head) if _INT.fullmatch(head) else None
+        windows = [p[2:].strip() for p in params if p[:2].lower() == "w="]
+        if limit is None or len(windows) != 1 or not _INT.fullmatch(windows[0]):
+            continue
+        name = _WINDOWS.get(int(windows[0]))
+        if name:
+            found[name] = min(limit, found.get(name, limit))
+    return Quotas(burst=found.get("burst"), steady=found.get("steady"))
+
+
+def _positive(digits: str) -> int | None:
+    number = int(digits)
+    return number if number > 0 else None
+
+
 def _leading_int(value: str | None) -> int | None:
-    """`RateLimit-*` values are integers, possibly followed by parameters (`3500;w=60`)."""
+    """`RateLimit-Remaining` / `-Reset`: the first (current window's) non-negative integer, else None."""
     if not value:
         return None
     head = value.split(",")[0].split(";")[0].strip()
     try:
-        return int(float(head))
-    except ValueError:
+        number = float(head)
+        return int(number) if number >= 0 else None
+    except (ValueError, OverflowError):  # garbage, "nan", "inf"
         return None
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
+from loader.emulator.config import EmulatorConfig
 from loader.emulator.ratelimit import LIMITS, RateLimiter
+from loader.source.pacer import Quotas, parse_ratelimit_limit
 from tests.emulator.helpers import error_of, get, wait_until
 
 
@@ -86,3 +89,56 @@ def test_no_rate_limits_when_disabled(make_emulator):
     with requests.Session() as s:
         statuses = {get(emu, "metrics", s).status_code for _ in range(30)}
     assert statuses == {200}
+
+
+def test_ietf_header_form_lists_both_windows_and_leads_with_the_closest():
+    clock = FakeClock(6000.25)  # minute 100 starts at 6000 s
+    limiter = RateLimiter(1.0, clock, header_form="ietf")
+    headers = dict(limiter.check(["metrics"]).headers)
+    # burst: 9 of 10 left this second, steady: 149 of 150 this minute -> the burst window is closest
+    assert headers == {"RateLimit-Limit": "10, 10;w=1, 150;w=60", "RateLimit-Remaining": "9",
+                       "RateLimit-Reset": "1"}
+    assert parse_ratelimit_limit(headers["RateLimit-Limit"]) == Quotas(burst=10, steady=150)
+    for i in range(1, 145):
+        clock.now = 6000.25 + i * 0.2  # 5/s: under the burst limit
+        assert limiter.check(["metrics"]).allowed
+    clock.now = 6030.0  # a new second: 10 left in it, 150 - 146 = 4 left this minute
+    headers = dict(limiter.check(["metrics"]).headers)
+    assert headers == {"RateLimit-Limit": "150, 10;w=1, 150;w=60", "RateLimit-Remaining": "4",
+                       "RateLimit-Reset": "30"}
+
+
+def test_plain_header_form_is_the_default_and_unknown_forms_are_refused():
+    assert RateLimiter().header_form == "plain" and EmulatorConfig().ratelimit_header_form == "plain"
+    assert dict(RateLimiter(1.0, FakeClock(6000.0)).check(["events"]).headers)["RateLimit-Limit"] == "3500"
+    with pytest.raises(ValueError, match="ratelimit_header_form"):
+        EmulatorConfig(ratelimit_header_form="rfc")
+    with pytest.raises(ValueError, match="header_form"):
+        RateLimiter(header_form="rfc")
+
+
+@pytest.mark.parametrize(("form", "limit"), [("plain", "45"), ("ietf", "3;w=1, 45;w=60")])
+def test_http_headers_in_each_form(make_emulator, form, limit):
+    emu = make_emulator(rate_limit_scale=0.3, ratelimit_header_form=form)  # metrics: 3/s, 45/min
+    with requests.Session() as s:
+        ok = get(emu, "metrics", s)
+    assert ok.status_code == 200
+    assert ok.headers["RateLimit-Limit"].endswith(limit)
+    assert parse_ratelimit_limit(ok.headers["RateLimit-Limit"]) == (
+        Quotas(steady=45) if form == "plain" else Quotas(burst=3, steady=45))
+    assert 0 <= int(ok.headers["RateLimit-Remaining"]) < 45
+    assert 0 <= int(ok.headers["RateLimit-Reset"]) <= 60
+
+
+def test_cli_passes_the_header_form(monkeypatch):
+    from click.testing import CliRunner
+
+    import loader.emulator.runner as runner
+    from loader.cli.app import main
+
+    seen = []
+    monkeypatch.setattr(runner, "run_foreground", lambda config, *a, **k: seen.append(config))
+    assert CliRunner().invoke(main, ["emulator", "--ratelimit-header-form", "ietf"]).exit_code == 0
+    assert CliRunner().invoke(main, ["emulator"]).exit_code == 0
+    assert [c.ratelimit_header_form for c in seen] == ["ietf", "plain"]
+    assert CliRunner().invoke(main, ["emulator", "--ratelimit-header-form", "rfc"]).exit_code == 2

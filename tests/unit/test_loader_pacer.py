@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from loader.source.pacer import EndpointPacer
+import pytest
+
+from loader.source.pacer import EndpointPacer, Quotas, parse_ratelimit_limit
 from loader.source.settings import Budget
 
 
@@ -68,3 +70,78 @@ def test_ratelimit_headers_adjust_the_plan() -> None:
     pacer.acquire()
     pacer.release({"RateLimit-Limit": "7500", "RateLimit-Remaining": "0", "RateLimit-Reset": "12"})
     assert pacer.reserve() >= 12.0
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("3500", Quotas(steady=3500)),  # the plain form: the steady window
+    (" 3500 ", Quotas(steady=3500)),
+    ("350, 350;w=1, 3500;w=60", Quotas(burst=350, steady=3500)),
+    ("3500;w=60", Quotas(steady=3500)),
+    ("350;w=1", Quotas(burst=350)),
+    ("350;W=1 , 3500; w=60", Quotas(burst=350, steady=3500)),
+    ("100, 100;w=1, 90;w=1", Quotas(burst=90)),  # a window listed twice: the lower limit
+    ("350, 3500;w=60;comment=x", Quotas(steady=3500)),
+    ("350, 350;w=10, 20000;w=3600", Quotas()),  # windows the pacer does not plan
+    ("350", Quotas(steady=350)),
+    ("350, 3500", Quotas()),  # plain numbers among several: windows unknown
+    ("3500;q=1", Quotas()),
+    ("garbage", Quotas()),
+    ("3500;w=abc, x;w=60, ;w=1, 0;w=60, -5;w=1, 3.5;w=60, inf;w=60, 1;w=1;w=60", Quotas()),
+    ("inf", Quotas()),
+    ("nan", Quotas()),
+    ("", Quotas()),
+    (None, Quotas()),
+])
+def test_parse_ratelimit_limit(value: str | None, expected: Quotas) -> None:
+    assert parse_ratelimit_limit(value) == expected
+
+
+def replanned(limit: str) -> Budget:
+    clock = FakeClock()
+    pacer = EndpointPacer(Budget(burst=350, steady=3500), clock=clock, sleep=clock.sleep)
+    pacer.acquire()
+    pacer.release({"RateLimit-Limit": limit, "RateLimit-Remaining": "3000", "RateLimit-Reset": "30"})
+    return pacer.budget
+
+
+@pytest.mark.parametrize(("limit", "expected"), [
+    ("3500", Budget(burst=350, steady=3500)),
+    ("350, 350;w=1, 3500;w=60", Budget(burst=350, steady=3500)),
+    ("3500;w=60", Budget(burst=350, steady=3500)),
+    ("100, 100;w=1, 3500;w=60", Budget(burst=100, steady=3500)),  # the burst window on its own
+    ("100;w=1", Budget(burst=100, steady=3500)),  # burst only: the steady plan stays
+    ("1750;w=60", Budget(burst=175, steady=1750)),  # a lower steady limit with its window lowers it
+    ("1750", Budget(burst=175, steady=1750)),
+    ("35, 35;w=1, 700;w=60", Budget(burst=35, steady=700)),
+    ("7000, 700;w=1, 7000;w=60", Budget(burst=700, steady=7000)),
+    ("garbage", Budget(burst=350, steady=3500)),
+    ("3500;w=nope, 1;w=", Budget(burst=350, steady=3500)),
+    ("350, 350", Budget(burst=350, steady=3500)),  # unknown windows never lower it
+    ("10, 10;w=10, 20;w=3600", Budget(burst=350, steady=3500)),
+])
+def test_ratelimit_limit_replans_only_from_known_windows(limit: str, expected: Budget) -> None:
+    assert replanned(limit) == expected
+
+
+def test_ietf_policies_keep_events_at_the_steady_budget_not_the_burst() -> None:
+    """The loader used to read `350, 350;w=1, 3500;w=60` as 350 a minute."""
+    clock = FakeClock()
+    pacer = EndpointPacer(Budget(burst=350, steady=3500), clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(3500 * 2):
+        pacer.acquire()
+        times.append(clock.now)
+        pacer.release({"RateLimit-Limit": "350, 350;w=1, 3500;w=60", "RateLimit-Remaining": "340",
+                       "RateLimit-Reset": "1"})
+    per_minute = (len(times) - 1) / (times[-1] - times[0]) * 60
+    assert per_minute >= 0.96 * 3500
+    assert max_in_window(times, 60.0) <= 3500 * 0.98
+
+
+def test_a_lowered_steady_limit_slows_the_next_minute() -> None:
+    clock = FakeClock()
+    pacer = EndpointPacer(Budget(burst=350, steady=3500), clock=clock, sleep=clock.sleep)
+    pacer.acquire()
+    pacer.release({"RateLimit-Limit": "150;w=60"})
+    times = starts(pacer, clock, 400)
+    assert max_in_window(times, 60.0) <= 150
