@@ -22,9 +22,8 @@ from typing import Any
 
 from loader.errors import SyncError
 from loader.source.context import AccountContext
+from loader.source.fetch import PUT_POLL_S, Stopped, drain, put_until_stopped
 from loader.sync_observer import DEFAULT_ACCOUNT
-
-PUT_POLL_S = 0.2
 
 
 @dataclass
@@ -40,10 +39,6 @@ class _End:
     pass
 
 
-class _Stopped(Exception):
-    pass
-
-
 def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
     """Every item of every stream, as they arrive; a failing stream fails only its account."""
     if not streams:
@@ -51,22 +46,13 @@ def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
     inbox: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_items))
     stop = threading.Event()
 
-    def put(item: Any) -> None:
-        while not stop.is_set():
-            try:
-                inbox.put(item, timeout=PUT_POLL_S)
-                return
-            except queue.Full:
-                continue
-        raise _Stopped
-
     def run(stream: Stream) -> None:
         account = stream.account
         items = stream.items()
         try:
             for item in items:
-                put(item)
-        except _Stopped:
+                put_until_stopped(inbox, item, stop)
+        except Stopped:
             pass
         except BaseException as exc:  # noqa: BLE001 - recorded for this unit only
             account.report.fail(account.unit(stream.obj), for_account(exc, account.name))
@@ -92,7 +78,7 @@ def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
     finally:
         stop.set()
         while any(thread.is_alive() for thread in threads):
-            _drain(inbox)
+            drain(inbox)
             for thread in threads:
                 thread.join(PUT_POLL_S)
 
@@ -116,11 +102,3 @@ def _force_put(inbox: queue.Queue[Any], item: object) -> None:
             return
         except queue.Full:
             continue
-
-
-def _drain(inbox: queue.Queue[Any]) -> None:
-    while True:
-        try:
-            inbox.get_nowait()
-        except queue.Empty:
-            return

@@ -141,8 +141,19 @@ class _Failed:
         self.error = error
 
 
-class _Stopped(Exception):
-    pass
+class Stopped(Exception):
+    """The consumer stopped: a producer thread ends without putting more."""
+
+
+def put_until_stopped(inbox: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
+    """Put `item` on a bounded queue, waiting while it is full, unless `stop` is set (`Stopped`)."""
+    while not stop.is_set():
+        try:
+            inbox.put(item, timeout=PUT_POLL_S)
+            return
+        except queue.Full:
+            continue
+    raise Stopped
 
 
 ProgressCallback = Callable[[float, int], None]
@@ -179,13 +190,7 @@ def fetch_pages(
     stop = threading.Event()
 
     def put(item: Page | _Done | _Failed) -> None:
-        while not stop.is_set():
-            try:
-                inbox.put(item, timeout=PUT_POLL_S)
-                return
-            except queue.Full:
-                continue
-        raise _Stopped
+        put_until_stopped(inbox, item, stop)
 
     def run_worker() -> None:
         try:
@@ -193,7 +198,7 @@ def fetch_pages(
                 _run_task(client, work, task, put, shaped, decode)
                 work.done(task)
             put(_Done())
-        except _Stopped:
+        except Stopped:
             return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
             stop.set()
@@ -220,7 +225,7 @@ def fetch_pages(
     finally:
         stop.set()
         work.stop()
-        _drain(inbox)
+        drain(inbox)
         pool.shutdown(wait=True, cancel_futures=True)
         decoder.shutdown(wait=True, cancel_futures=True)
 
@@ -256,10 +261,10 @@ def _force_put(inbox: queue.Queue, item: object) -> None:
             inbox.put_nowait(item)
             return
         except queue.Full:
-            _drain(inbox, keep_failures=True)
+            drain(inbox, keep_failures=True)
 
 
-def _drain(inbox: queue.Queue, keep_failures: bool = False) -> None:
+def drain(inbox: queue.Queue, keep_failures: bool = False) -> None:
     kept = []
     while True:
         try:
