@@ -26,6 +26,7 @@ from loader.secrets import redact
 from loader.source import ExtractReport, klaviyo
 from loader.source.accounts import AccountSpec, close_all, open_accounts
 from loader.source.context import AccountContext, SourceOptions, build_options
+from loader.source.settings import CURSOR_KEYS
 from loader.source.slices import run_upper_bound
 from loader.sync_observer import NullObserver, ObjectResult, SyncObserver, Unit
 from loader.sync_settings import AccountSettings, SyncSettings
@@ -60,11 +61,6 @@ class SyncResult:
     account_ids: dict[str, str] = field(default_factory=dict)  # configured name -> Klaviyo id
 
 
-def units_of(accounts: tuple[AccountSettings, ...]) -> list[Unit]:
-    """What a run syncs: per account, metrics (always) and its chosen objects."""
-    return [Unit(a.name, obj) for a in accounts for obj in ("metrics", *a.objects)]
-
-
 def run_sync(
     settings: SyncSettings, *, pipeline: dlt.Pipeline | None = None, observer: SyncObserver | None = None
 ) -> SyncResult:
@@ -76,7 +72,7 @@ def run_sync(
     """
     observer = observer or NullObserver()
     report = ExtractReport(run_upper_bound(), progress=observer.on_progress)
-    units = units_of(settings.accounts)
+    units = settings.units
     accounts: list[AccountContext] = []
     upgraded: str | None = None
     try:
@@ -219,9 +215,6 @@ def _complete_interrupted_normalize(pipeline: dlt.Pipeline) -> None:
         pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
 
 
-STATE_CURSOR = {"metrics": "last_run", "profiles": "cursor", "events": "cursors"}
-
-
 def _kinds(
     pipeline: dlt.Pipeline, settings: SyncSettings, units: list[Unit], accounts: list[AccountContext],
     legacy_id: str | None,
@@ -240,7 +233,7 @@ def _kinds(
             continue  # the account could not be opened: the ledger's own history says which kind
         own = state.get("accounts", {}).get(account_id, {}) if account_id else {}
         legacy = state if account_id is not None and account_id == legacy_id else {}
-        key = STATE_CURSOR[unit.object]
+        key = CURSOR_KEYS[unit.object]
         kinds[unit] = "periodic" if own.get(key) or legacy.get(key) else "historical"
     return kinds
 

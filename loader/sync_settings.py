@@ -23,7 +23,7 @@ from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.source import settings as api
 from loader.source.context import parse_duration, parse_history
-from loader.sync_observer import DEFAULT_ACCOUNT
+from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 CONFIG_SECTION = "sources.klaviyo"
 ENV_API_KEY = "KLAVIYO_API_KEY"
@@ -76,6 +76,11 @@ class SyncSettings:
     def secrets(self) -> list[str]:
         """Every API key of this sync, for redaction."""
         return [account.api_key for account in self.accounts if account.api_key]
+
+    @property
+    def units(self) -> list[Unit]:
+        """What a run syncs: per account, metrics (always) and its chosen objects."""
+        return [Unit(a.name, obj) for a in self.accounts for obj in (*api.ALWAYS_SYNCED, *a.objects)]
 
     @property
     def account_names(self) -> tuple[str, ...]:
@@ -159,7 +164,7 @@ def _accounts(
     named = _named_account_keys()
     if flag_key or not named:
         key = flag_key or _api_key()
-        accounts = [_account(shared, DEFAULT_ACCOUNT, key, CONFIG_SECTION, own={})]
+        accounts = [_account(shared, DEFAULT_ACCOUNT, key, section=None)]
     else:
         accounts = [_account(shared, name, key, f"{ACCOUNTS_SECTION}.{name}") for name, key in named.items()]
     if only is None:
@@ -197,12 +202,11 @@ def _named_account_keys() -> dict[str, str]:
     return keys
 
 
-def _account(shared: SyncSettings, name: str, key: str, section: str,
-             own: dict[str, Any] | None = None) -> AccountSettings:
-    """An account's settings: its own overrides in `section`, else the shared (resolved) ones."""
+def _account(shared: SyncSettings, name: str, key: str, section: str | None) -> AccountSettings:
+    """An account's settings: its own overrides in `section` (None: none), else the shared ones."""
     values: dict[str, Any] = {}
     for setting in ACCOUNT_OVERRIDES:
-        value = own.get(setting) if own is not None else dlt.config.get(f"{section}.{setting}")
+        value = dlt.config.get(f"{section}.{setting}") if section else None
         default = getattr(shared, setting)
         values[setting] = default if value is None else _coerce(setting, value, default)
     values["objects"] = tuple(o.lower() for o in values["objects"])

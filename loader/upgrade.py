@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import dlt
 
 from loader.errors import SyncError
+from loader.source.settings import CURSOR_KEYS
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,6 @@ SCHEMA_NAME = "klaviyo"
 RAW_TABLES = ("metrics", "profiles", "events")
 ACCOUNT_ID_COLUMN = "account_id"
 SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-STATE_KEYS = {"metrics": "last_run", "profiles": "cursor", "events": "cursors"}
 
 
 @dataclass
@@ -61,7 +61,7 @@ def plan_upgrade(pipeline: dlt.Pipeline) -> UpgradePlan:
             if columns and ACCOUNT_ID_COLUMN not in columns:
                 plan.tables.append(table)
     resources = pipeline.state.get("sources", {}).get(SCHEMA_NAME, {}).get("resources", {})
-    plan.legacy_state = any(key in resources.get(name, {}) for name, key in STATE_KEYS.items())
+    plan.legacy_state = any(key in resources.get(name, {}) for name, key in CURSOR_KEYS.items())
     return plan
 
 

@@ -26,7 +26,6 @@ from loader.ops.retry_policy import RetryPolicy
 from loader.sync_observer import ObjectResult, Unit
 
 RetryHook = Callable[[int, BaseException, float], None]
-ALWAYS_SYNCED = ("metrics",)  # the loader reads metrics of every account on every run
 
 
 @dataclass
@@ -85,7 +84,7 @@ class _Attempts:
                 fallback_kinds=kinds, progress_every=self.progress_every, status_for=status_for,
             )
             outcome.attempts, outcome.run_ids = attempt, [*outcome.run_ids, ledger.run_id]
-            planned = _units_of(settings)
+            planned = settings.units
             try:
                 result = self._run_sync(settings, ledger)
             except Exception as exc:
@@ -171,16 +170,13 @@ def narrow_settings(settings: Any, controls: dict[Unit, Any], outcome: OpsResult
         kept = tuple(unit.object for unit in units if unit not in skipped)
         if kept:
             accounts.append(dataclasses.replace(account, objects=kept))
-            outcome.ran.extend(Unit(account.name, obj) for obj in (*ALWAYS_SYNCED, *kept))
-    return dataclasses.replace(settings, accounts=tuple(accounts))
+    narrowed = dataclasses.replace(settings, accounts=tuple(accounts))
+    outcome.ran.extend(narrowed.units)
+    return narrowed
 
 
 def new_run_id() -> str:
     return f"{utc_now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-
-
-def _units_of(settings: Any) -> list[Unit]:
-    return [Unit(a.name, obj) for a in settings.accounts for obj in (*ALWAYS_SYNCED, *a.objects)]
 
 
 def _fallback_kinds(runs: list[RunRecord]) -> dict[Unit, str]:

@@ -47,15 +47,14 @@ from loader.source.slices import (
 ALL_METRICS = "*"
 Shape = Callable[[list[dict[str, Any]]], Any]
 BOUND_EARLIEST_OVER = timedelta(days=1)
-# the state keys each resource kept per warehouse before accounts existed
-LEGACY_STATE_KEYS = {"metrics": ("last_run",), "profiles": ("cursor",), "events": ("cursors",)}
 
 
 def account_states(resource: str, legacy_account_id: str | None) -> dict[str, dict[str, Any]]:
     """This resource's state per account id (legacy top-level cursors moved to their account)."""
     state = dlt.current.resource_state()
     per_account: dict[str, dict[str, Any]] = state.setdefault("accounts", {})
-    legacy = {key: state.pop(key) for key in LEGACY_STATE_KEYS[resource] if key in state}
+    key = settings.CURSOR_KEYS[resource]
+    legacy = {key: state.pop(key)} if key in state else {}
     if legacy and legacy_account_id:
         own = per_account.setdefault(legacy_account_id, {})
         for key, value in legacy.items():

@@ -46,6 +46,9 @@ SCOPES: dict[str, str] = {
 }
 
 OBJECTS = ("profiles", "events")
+ALWAYS_SYNCED = ("metrics",)  # read for every account on every run: the events models need them
+# the key of each resource's cursor in its dlt state (per account id; at the top before accounts)
+CURSOR_KEYS = {"metrics": "last_run", "profiles": "cursor", "events": "cursors"}
 HISTORY_WINDOWS: dict[str, timedelta | None] = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),
