@@ -8,4 +8,6 @@ pytest_plugins = [
     "tests.fixtures.crucible",
     "tests.fixtures.chromium",
     "tests.fixtures.previous_release",
+    "tests.fixtures.warehouse",
+    "tests.fixtures.fake_loader",
 ]

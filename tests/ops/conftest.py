@@ -22,7 +22,6 @@ from loader.ops.retry_policy import RetryPolicy
 from loader.ops.runner import OpsResult, run_guarded
 from loader.sync_settings import SyncSettings
 from tests.fixtures.emulator import RunningEmulator
-from tests.ops.accounts import duckdb_root, fake_loader  # noqa: F401 - fixtures for the ops tests
 
 FAST_RETRIES = RetryPolicy(attempts=3, backoff_seconds=0.05, max_backoff_seconds=0.2)
 KLAVIYO_SYNC = str(Path(sys.executable).with_name("klaviyo-sync"))

@@ -24,7 +24,7 @@ from loader.ops.retry_policy import RetryPolicy
 from loader.ops.run_entry import guarded_run
 from loader.ops.runner import OpsResult, run_guarded
 from loader.sync_observer import Unit
-from tests.ops.accounts import KEYS, FakeLoader, flaky, revoked, two_accounts
+from tests.fixtures.fake_loader import KEYS, FakeLoader, flaky, revoked, two_accounts
 
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, max_backoff_seconds=0.05)
 UNITS = ("metrics", "profiles", "events")

@@ -19,7 +19,7 @@ from loader.ops.dashboard import CONTROL_PATH, DashboardServer, dashboard_server
 from loader.ops.runner import run_guarded
 from loader.sync_observer import Unit
 from tests.fixtures.chromium import LiveChromium
-from tests.ops.accounts import KEYS, FakeLoader, two_accounts
+from tests.fixtures.fake_loader import KEYS, FakeLoader, two_accounts
 
 ROW = '#panel-periodic tr[data-account="{}"][data-object="{}"]'
 

@@ -15,7 +15,7 @@ from loader.cli import main
 from loader.emulator import FaultConfig
 from loader.ops.scheduler import Scheduler
 from loader.sync_settings import SyncSettings
-from tests.integration.conftest import Warehouse
+from tests.fixtures.warehouse import Warehouse
 
 
 def _mart_ids(path: Path, table: str, key: str) -> set[str]:

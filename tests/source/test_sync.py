@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
     METRIC_COLUMNS,
     assert_same,
@@ -20,6 +19,7 @@ from tests.integration.expected import (
     warehouse_events,
     warehouse_profiles,
 )
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,7 @@ import pytest
 from loader.sync_observer import Unit
 from loader.sync_settings import SyncSettings
 from loader.transform.after_load import build_after_load
-from tests.fixtures.previous_release import run_previous_sync
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
     PROFILE_COLUMNS,
     assert_same,
@@ -25,6 +23,8 @@ from tests.integration.expected import (
     truth_events,
     truth_profiles,
 )
+from tests.fixtures.previous_release import run_previous_sync
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.dbt]
 MARTS = {"klaviyo_event": ("event_id", "events"), "klaviyo_profile": ("profile_id", "profiles"),

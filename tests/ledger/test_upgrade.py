@@ -17,7 +17,7 @@ from loader.ledger.store import LedgerStore
 from loader.ops.controls import set_control
 from loader.ops.runner import run_guarded
 from loader.sync_observer import Unit
-from tests.ops.accounts import FakeLoader, two_accounts
+from tests.fixtures.fake_loader import FakeLoader, two_accounts
 
 # the previous release's ledger (git show 9602c0a:loader/ledger/schema.py): columns and keys
 OLD_COLUMNS = {

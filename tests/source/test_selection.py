@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from loader.cli import main
 from loader.errors import SyncError
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     PROFILE_COLUMNS,
     assert_same,
     loaded_profiles,
@@ -19,6 +18,7 @@ from tests.integration.expected import (
     truth_profiles,
     warehouse_events,
 )
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 

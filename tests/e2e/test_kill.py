@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from loader.emulator import FaultConfig
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     assert_same,
     truth_events,
     truth_profiles,
     warehouse_events,
     warehouse_profiles,
 )
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 CLI = [str(Path(sys.executable).with_name("klaviyo-sync"))]

@@ -10,8 +10,7 @@ import pytest
 
 from loader.errors import SyncError
 from loader.sync_observer import NullObserver, Unit
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
     METRIC_COLUMNS,
     PROFILE_COLUMNS,
@@ -24,6 +23,7 @@ from tests.integration.expected import (
     truth_metrics,
     truth_profiles,
 )
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 

@@ -7,14 +7,14 @@ import pytest
 from loader.emulator import FaultConfig
 from loader.errors import SyncError
 from loader.sync_observer import Unit
-from tests.integration.conftest import Warehouse
-from tests.integration.expected import (
+from tests.fixtures.expected_raw import (
     assert_same,
     truth_events,
     truth_profiles,
     warehouse_events,
     warehouse_profiles,
 )
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 STORM = FaultConfig(seed=11, p429=0.1, p503=0.1, p_drop=0.05, p_truncate=0.05)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from loader.cli import main
-from tests.integration.conftest import Warehouse
+from tests.fixtures.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
 
