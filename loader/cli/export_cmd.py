@@ -10,9 +10,9 @@ from loader.cli.app import main
 from loader.errors import SyncError
 from loader.export.columns import KINDS
 from loader.export.exporter import ExportOptions, ExportResult, export
-from loader.export.keys import KEY_TYPES, check_public_key, generate_key
 from loader.export.problems import describe
 from loader.export.query import Source
+from loader.upload.keys import KEY_TYPES, check_public_key, generate_key
 
 
 @main.command("export")

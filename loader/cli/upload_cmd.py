@@ -14,9 +14,9 @@ from rich.table import Table
 from loader.cli.app import main
 from loader.errors import SyncError
 from loader.export.exporter import read_manifest
-from loader.export.history import ImportHistory, history_path
-from loader.export.settings import resolve_sftp_settings
-from loader.export.uploader import FOLDERS, UploadOptions, upload_files
+from loader.upload.history import ImportHistory, history_path
+from loader.upload.settings import resolve_sftp_settings
+from loader.upload.uploader import FOLDERS, UploadOptions, upload_files
 
 
 def _expand(files: tuple[Path, ...]) -> tuple[list[Path], dict[Path, str]]:

@@ -1,1 +1,1 @@
-"""Warehouse -> Klaviyo: export a query to validated, size-limited CSV files and upload them over SFTP."""
+"""Warehouse -> Klaviyo: export a query to validated, size-limited CSV files and their manifest."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from loader.errors import SyncError
-from loader.export import filecheck
-from loader.export.filecheck import check_utf8, rows_and_sha256
+from loader.upload import filecheck
+from loader.upload.filecheck import check_utf8, rows_and_sha256
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ import psutil
 import pytest
 
 from loader.errors import SyncError
-from loader.export.history import ImportHistory
-from loader.export.sftp import SftpSettings
-from loader.export.uploader import ByteCallback, UploadOptions, upload_files
+from loader.upload.connection import SftpSettings
+from loader.upload.history import ImportHistory
+from loader.upload.uploader import ByteCallback, UploadOptions, upload_files
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
 pytestmark = pytest.mark.sftp
@@ -53,7 +53,7 @@ def test_dropped_connection_retried_and_resumed(
             killed.append(sftp_remote.kill_sessions())
 
     history = ImportHistory(tmp_path / "h.jsonl")
-    with caplog.at_level(logging.WARNING, logger="loader.export"):
+    with caplog.at_level(logging.WARNING, logger="loader.upload"):
         [record] = upload_files(settings, [local], UploadOptions("profiles", backoff=0.1), history, on_bytes)
     assert killed and killed[0] >= 1
     assert record.status == "completed" and record.resumed_from >= HALFWAY
@@ -149,7 +149,7 @@ def test_stall_is_retried_with_backoff_and_resumed(
     settings, local = _stall_setup(sftp_remote, sftp_keys, tmp_path)
     frozen: list[object] = []
     options = UploadOptions("profiles", attempts=3, backoff=0.1)
-    with caplog.at_level(logging.WARNING, logger="loader.export"):
+    with caplog.at_level(logging.WARNING, logger="loader.upload"):
         [record] = upload_files(
             settings, [local], options, ImportHistory(tmp_path / "h.jsonl"), _freeze_once(sftp_remote, frozen)
         )
@@ -172,7 +172,7 @@ def test_resume_refused_by_server_restarts_from_byte_zero(
     partial = sshd_file_modes.remote / "profiles" / f".{local.name}.part"
     partial.write_bytes(local.read_bytes()[: 300 * 1024])
     sshd_file_modes.owned_by_sftp_user(partial).chmod(0o444)
-    with caplog.at_level(logging.WARNING, logger="loader.export"):
+    with caplog.at_level(logging.WARNING, logger="loader.upload"):
         [record] = upload_files(
             settings, [local], UploadOptions("profiles", attempts=1), ImportHistory(tmp_path / "h.jsonl")
         )

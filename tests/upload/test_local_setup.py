@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from loader.cli import main
 from loader.errors import SyncError
-from loader.export.history import ImportHistory
-from loader.export.keys import generate_key
-from loader.export.sftp import SftpSettings
-from loader.export.uploader import UploadOptions, upload_files
+from loader.upload.connection import SftpSettings
+from loader.upload.history import ImportHistory
+from loader.upload.keys import generate_key
+from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.sshd import free_port
 
 PASSPHRASE = "right-phrase-8d1e"

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from loader.cli import main
 from loader.export.exporter import ExportOptions, export
-from loader.export.history import ImportHistory
 from loader.export.query import Source
+from loader.upload.history import ImportHistory
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
 pytestmark = pytest.mark.sftp

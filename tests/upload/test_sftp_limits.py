@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from loader.export.sftp_writes import (
+from loader.upload.sftp_writes import (
     GUARANTEED_WRITE_BYTES,
     MAX_WRITE_BYTES,
     status_error,

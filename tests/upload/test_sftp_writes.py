@@ -1,4 +1,4 @@
-"""The pipelined SFTP write loop (loader/export/sftp_writes.py) against a real OpenSSH sftp server."""
+"""The pipelined SFTP write loop (loader/upload/sftp_writes.py) against a real OpenSSH sftp server."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from loader.export import sftp_writes
-from loader.export.sftp import SftpSettings, connect
-from loader.export.transfer import send_file
+from loader.upload import sftp_writes
+from loader.upload.connection import SftpSettings, connect
+from loader.upload.transfer import send_file
 from tests.emulator.helpers import wait_until
 from tests.fixtures.sshd import ClientKeys, SshdServer
 

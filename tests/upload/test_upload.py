@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from loader.cli import main
 from loader.errors import SyncError
 from loader.export.exporter import ExportOptions, export
-from loader.export.history import ImportHistory
-from loader.export.keys import fingerprint
 from loader.export.query import Source
-from loader.export.sftp import SftpSettings
-from loader.export.uploader import UploadOptions, upload_files
+from loader.upload.connection import SftpSettings
+from loader.upload.history import ImportHistory
+from loader.upload.keys import fingerprint
+from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
@@ -179,7 +179,7 @@ def test_unknown_host_refused_unless_pinned(
 def test_wrong_client_key_refused_clearly(
     sftp_remote: SshdServer, sftp_keys: ClientKeys, tmp_path: Path
 ) -> None:
-    from loader.export.keys import generate_key
+    from loader.upload.keys import generate_key
 
     generate_key(tmp_path / "stranger")
     args = ["upload", str(_small_file(tmp_path)), "--folder", "profiles", "--host", sftp_remote.host]
@@ -227,7 +227,7 @@ def test_non_utf8_file_refused_before_upload(
 def test_passphrase_from_secrets_never_shown(
     sftp_remote: SshdServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loader.export.keys import generate_key
+    from loader.upload.keys import generate_key
 
     passphrase = "pass-phrase-4f9c2e7a"
     sftp_remote.authorize(generate_key(tmp_path / "locked", passphrase=passphrase))

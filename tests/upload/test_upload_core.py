@@ -9,9 +9,9 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from loader.export.history import ImportHistory
-from loader.export.sftp import SftpSettings
-from loader.export.uploader import UploadOptions, upload_files
+from loader.upload.connection import SftpSettings
+from loader.upload.history import ImportHistory
+from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
 pytestmark = [

@@ -31,7 +31,7 @@ from typing import Any
 import paramiko  # type: ignore[import-untyped]
 
 from loader.errors import SyncError
-from loader.export.keys import fingerprint, load_private_key
+from loader.upload.keys import fingerprint, load_private_key
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from loader.export import cpu_affinity
-from loader.export.cpu_affinity import ANY_CORE_ENV, one_core
+from loader.upload import cpu_affinity
+from loader.upload.cpu_affinity import ANY_CORE_ENV, one_core
 
 needs_two_cores = pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from loader.cli import main
 from loader.errors import SyncError
-from loader.export.keys import check_public_key, generate_key, load_private_key
+from loader.upload.keys import check_public_key, generate_key, load_private_key
 
 
 @pytest.mark.parametrize("kind", ["ed25519", "rsa", "ecdsa"])

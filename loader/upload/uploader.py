@@ -23,12 +23,12 @@ import paramiko  # type: ignore[import-untyped]
 import tenacity
 
 from loader.errors import SyncError
-from loader.export.cpu_affinity import one_core
-from loader.export.filecheck import check_utf8, rows_and_sha256
-from loader.export.history import COMPLETED, ImportHistory, ImportRecord
-from loader.export.sftp import SftpSettings, check_local_setup, connect
-from loader.export.transfer import Transfer, remote_paths, send_file
 from loader.secrets import redact
+from loader.upload.connection import SftpSettings, check_local_setup, connect
+from loader.upload.cpu_affinity import one_core
+from loader.upload.filecheck import check_utf8, rows_and_sha256
+from loader.upload.history import COMPLETED, ImportHistory, ImportRecord
+from loader.upload.transfer import Transfer, remote_paths, send_file
 
 log = logging.getLogger(__name__)
 FOLDERS = ("profiles", "events")

@@ -1,6 +1,6 @@
 """One safe file transfer over an open SFTP session: temporary name, size check, rename.
 
-A file goes to `<folder>/.<name>.part` (why that name is assumed safe: see sftp.py), its size is
+A file goes to `<folder>/.<name>.part` (why that name is assumed safe: see connection.py), its size is
 checked on the server (and its sha256 when the server offers the `check-file` extension; OpenSSH
 does not), then it is renamed to `<folder>/<name>` (`posix-rename`, else plain rename): the import
 folder never sees a partial file under its final name.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import paramiko  # type: ignore[import-untyped]
 
-from loader.export.sftp_writes import write_from
+from loader.upload.sftp_writes import write_from
 
 log = logging.getLogger(__name__)
 

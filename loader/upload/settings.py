@@ -24,7 +24,7 @@ from typing import Any
 import dlt
 
 from loader.errors import SyncError
-from loader.export.sftp import DEFAULT_TIMEOUT, SftpSettings, check_local_setup
+from loader.upload.connection import DEFAULT_TIMEOUT, SftpSettings, check_local_setup
 
 SECTION = "export.sftp"
 
