@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from loader.export.exporter import ExportOptions, export  # noqa: E402
 from loader.export.query import Source  # noqa: E402
-from loader.upload.connection import SftpSettings  # noqa: E402
 from loader.upload.history import ImportHistory  # noqa: E402
 from loader.upload.keys import generate_key  # noqa: E402
+from loader.upload.settings import SftpSettings  # noqa: E402
 from loader.upload.uploader import UploadOptions, upload_files  # noqa: E402
 from tests.fixtures.sshd import SshdServer  # noqa: E402
 

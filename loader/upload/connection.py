@@ -1,4 +1,5 @@
-"""One verified SFTP connection to Klaviyo's import server (paramiko); the transfer is in transfer.py.
+"""One verified SFTP connection to Klaviyo's import server (paramiko); the settings it uses are in
+settings.py, the transfer is in transfer.py.
 
 - Host keys are always verified: known_hosts (entries `[host]:port` for ports other than 22) with a
   reject-by-default policy, or a pinned `SHA256:` fingerprint. An unknown host is never trusted.
@@ -6,8 +7,6 @@
 - A server that stops answering without closing the connection cannot hang an upload: the SFTP
   channel has a timeout (`SftpSettings.timeout`, `[export.sftp] timeout`, default 30 s) and the
   transport sends keepalives every 15 s; a stall becomes a `TimeoutError`, which the uploader retries.
-- `check_local_setup` proves, once and before any connection, that the known_hosts file exists and
-  that the private key loads (with its passphrase): those mistakes fail fast instead of per file.
 
 Temporary names: a file is written as `<folder>/.<name>.part` in the import folder itself (Klaviyo's
 server shows only `profiles/` and `events/`, so there is nowhere else to put it; klaviyo-facts.md
@@ -24,69 +23,19 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import paramiko  # type: ignore[import-untyped]
 
 from loader.errors import SyncError
-from loader.upload.keys import fingerprint, load_private_key
+from loader.upload.keys import fingerprint
+from loader.upload.settings import SftpSettings, require_known_hosts
 
 log = logging.getLogger(__name__)
 
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr")
 WINDOW_BYTES = 16 * 1024 * 1024
 KEEPALIVE_SECONDS = 15
-DEFAULT_TIMEOUT = 30.0
-
-
-@dataclass
-class SftpSettings:
-    """Where and how to connect. `key_passphrase` is a secret: never logged, never in repr.
-
-    `timeout` bounds the connection set-up and every wait for the server during a transfer.
-    """
-
-    host: str
-    user: str
-    key_path: Path
-    known_hosts: Path | None = None
-    host_fingerprint: str | None = None
-    port: int = 22
-    key_passphrase: str | None = field(default=None, repr=False)
-    timeout: float = DEFAULT_TIMEOUT
-    _key: paramiko.PKey | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def address(self) -> str:
-        return f"{self.user}@{self.host}:{self.port}"
-
-    def private_key(self) -> paramiko.PKey:
-        """The client key, loaded once (SyncError when missing, locked or a wrong passphrase)."""
-        if self._key is None:
-            self._key = load_private_key(self.key_path, self.key_passphrase)
-        return self._key
-
-
-def check_local_setup(settings: SftpSettings) -> None:
-    """Fail fast, before any connection: the known_hosts file is readable and the key loads."""
-    if settings.known_hosts is not None:
-        _require_known_hosts(settings.known_hosts)
-    settings.private_key()
-
-
-def _require_known_hosts(path: Path) -> None:
-    try:
-        with path.open("rb"):
-            pass
-    except OSError as exc:
-        raise SyncError(
-            f"known_hosts file not readable ({type(exc).__name__})",
-            f"{path}, from --known-hosts or [export.sftp] known_hosts",
-            "pass the file holding the server's host key (verify its fingerprint, then ssh-keyscan it), "
-            "or pin the key with --host-fingerprint",
-        ) from exc
 
 
 class _RejectUnlessPinned(paramiko.MissingHostKeyPolicy):
@@ -150,7 +99,7 @@ def connect(settings: SftpSettings) -> Iterator[paramiko.SFTPClient]:
     key = settings.private_key()
     client = paramiko.SSHClient()
     if settings.known_hosts is not None:
-        _require_known_hosts(settings.known_hosts)
+        require_known_hosts(settings.known_hosts)
         client.load_system_host_keys(str(settings.known_hosts))
     client.set_missing_host_key_policy(_RejectUnlessPinned(settings))
     try:

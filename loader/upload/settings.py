@@ -1,4 +1,7 @@
-"""SFTP settings from the command line, else dlt config `[export.sftp]`, the passphrase from secrets.
+"""SFTP settings: from the command line, else dlt config `[export.sftp]`, the passphrase from secrets.
+
+`check_local_setup` proves, once and before any connection, that the known_hosts file exists and
+that the private key loads (with its passphrase): those mistakes fail fast instead of per file.
 
 ```toml
 # .dlt/config.toml
@@ -18,15 +21,67 @@ key_passphrase = "..."
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dlt
+import paramiko  # type: ignore[import-untyped]
 
 from loader.errors import SyncError
-from loader.upload.connection import DEFAULT_TIMEOUT, SftpSettings, check_local_setup
+from loader.upload.keys import load_private_key
 
 SECTION = "export.sftp"
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass
+class SftpSettings:
+    """Where and how to connect. `key_passphrase` is a secret: never logged, never in repr.
+
+    `timeout` bounds the connection set-up and every wait for the server during a transfer.
+    """
+
+    host: str
+    user: str
+    key_path: Path
+    known_hosts: Path | None = None
+    host_fingerprint: str | None = None
+    port: int = 22
+    key_passphrase: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    _key: paramiko.PKey | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def address(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}"
+
+    def private_key(self) -> paramiko.PKey:
+        """The client key, loaded once (SyncError when missing, locked or a wrong passphrase)."""
+        if self._key is None:
+            self._key = load_private_key(self.key_path, self.key_passphrase)
+        return self._key
+
+
+def check_local_setup(settings: SftpSettings) -> None:
+    """Fail fast, before any connection: the known_hosts file is readable and the key loads."""
+    if settings.known_hosts is not None:
+        require_known_hosts(settings.known_hosts)
+    settings.private_key()
+
+
+def require_known_hosts(path: Path) -> None:
+    """SyncError unless the known_hosts file `path` can be opened."""
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise SyncError(
+            f"known_hosts file not readable ({type(exc).__name__})",
+            f"{path}, from --known-hosts or [export.sftp] known_hosts",
+            "pass the file holding the server's host key (verify its fingerprint, then ssh-keyscan it), "
+            "or pin the key with --host-fingerprint",
+        ) from exc
 
 
 def _config(key: str) -> Any:

@@ -24,10 +24,11 @@ import tenacity
 
 from loader.errors import SyncError
 from loader.secrets import redact
-from loader.upload.connection import SftpSettings, check_local_setup, connect
+from loader.upload.connection import connect
 from loader.upload.cpu_affinity import one_core
 from loader.upload.filecheck import check_utf8, rows_and_sha256
 from loader.upload.history import COMPLETED, ImportHistory, ImportRecord
+from loader.upload.settings import SftpSettings, check_local_setup
 from loader.upload.transfer import Transfer, remote_paths, send_file
 
 log = logging.getLogger(__name__)

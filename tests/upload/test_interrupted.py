@@ -12,8 +12,8 @@ import psutil
 import pytest
 
 from loader.errors import SyncError
-from loader.upload.connection import SftpSettings
 from loader.upload.history import ImportHistory
+from loader.upload.settings import SftpSettings
 from loader.upload.uploader import ByteCallback, UploadOptions, upload_files
 from tests.fixtures.sshd import ClientKeys, SshdServer
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from loader.cli import main
 from loader.errors import SyncError
-from loader.upload.connection import SftpSettings
 from loader.upload.history import ImportHistory
 from loader.upload.keys import generate_key
+from loader.upload.settings import SftpSettings
 from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.sshd import free_port
 

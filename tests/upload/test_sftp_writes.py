@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from loader.upload import sftp_writes
-from loader.upload.connection import SftpSettings, connect
+from loader.upload.connection import connect
+from loader.upload.settings import SftpSettings
 from loader.upload.transfer import send_file
 from tests.emulator.helpers import wait_until
 from tests.fixtures.sshd import ClientKeys, SshdServer

@@ -15,9 +15,9 @@ from loader.cli import main
 from loader.errors import SyncError
 from loader.export.exporter import ExportOptions, export
 from loader.export.query import Source
-from loader.upload.connection import SftpSettings
 from loader.upload.history import ImportHistory
 from loader.upload.keys import fingerprint
+from loader.upload.settings import SftpSettings
 from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.postgres import PostgresDatabase
 from tests.fixtures.sshd import ClientKeys, SshdServer

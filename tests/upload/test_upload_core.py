@@ -9,8 +9,8 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from loader.upload.connection import SftpSettings
 from loader.upload.history import ImportHistory
+from loader.upload.settings import SftpSettings
 from loader.upload.uploader import UploadOptions, upload_files
 from tests.fixtures.sshd import ClientKeys, SshdServer
 
