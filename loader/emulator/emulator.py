@@ -1,97 +1,26 @@
-"""The Emulator: a deterministic dataset, growth, faults, stats, ground truth and an HTTP server."""
+"""The Emulator: one account's state (AccountState) that can serve itself; serve_accounts for several."""
 
 from __future__ import annotations
 
-import threading
-import time
+import ssl
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any
 
-from loader.emulator import dataset
-from loader.emulator.config import EmulatorConfig, FaultConfig
-from loader.emulator.dataset import US, Snapshot
-from loader.emulator.faults import FaultInjector
-from loader.emulator.ratelimit import RateLimiter
+from loader.emulator.account_state import AccountState
+from loader.emulator.config import EmulatorConfig
 from loader.emulator.server import EmulatorServer
-from loader.emulator.stats import Stats
-from loader.emulator.truth import Truth
 
 
-class Emulator:
-    """Builds the dataset at construction (anchored at the current UTC time); `serve()` starts HTTP."""
+class Emulator(AccountState):
+    """One account: builds its data set at construction; `serve()` starts HTTP for it alone."""
 
     def __init__(self, config: EmulatorConfig | None = None, *, anchor_us: int | None = None) -> None:
-        self.config = config or EmulatorConfig()
-        c = self.config
-        anchor = anchor_us if anchor_us is not None else int(time.time() * US)
-        self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
-                                       c.future_events, anchor, c.id_seed)
-        self._grow_lock = threading.Lock()
-        self.rate_limiter = (RateLimiter(c.rate_limit_scale, header_form=c.ratelimit_header_form)
-                             if c.rate_limits else None)
-        self.fault_injector: FaultInjector | None = None
-        self.set_faults(c.faults)
-        self.stats = Stats()
-        self.truth = Truth(self)
-        self.base_url = "http://127.0.0.1"
+        super().__init__(config, anchor_us=anchor_us)
         self._servers: list[EmulatorServer] = []
-        self._key_revoked = False
 
-    @property
-    def account_id(self) -> str:
-        """Klaviyo's id of this emulator's account (`EmulatorConfig.account_id`, else derived from seed)."""
-        return self.config.effective_account_id
-
-    @property
-    def key_revoked(self) -> bool:
-        return self._key_revoked
-
-    def revoke_key(self) -> None:
-        """Revoke the account's private key: from now on every /api request with it is 401
-        `not_authenticated`, as the real API answers a revoked key. Other served accounts are unaffected."""
-        self._key_revoked = True
-
-    def restore_key(self) -> None:
-        """Undo revoke_key() (the real API cannot: a revoked key is gone; tests use it to recover)."""
-        self._key_revoked = False
-
-    @property
-    def snapshot(self) -> Snapshot:
-        return self._snapshot
-
-    def set_faults(self, faults: FaultConfig) -> None:
-        """Replace the fault configuration (the seeded sequence restarts)."""
-        self.fault_injector = FaultInjector(faults) if faults.any_enabled() else None
-
-    def grow(self, new_events: int = 0, late_events: int = 0, late_by: timedelta = timedelta(minutes=30),
-             future_events: int = 0, updated_profiles: int = 0, new_profiles: int = 0,
-             now_us: int | None = None) -> Snapshot:
-        """Add data as of now: new events since the last growth, late and future-dated events, updated
-        and new profiles. Safe while serving: requests see either the old or the new snapshot."""
-        growth = dataset.Growth(new_events, late_events, int(late_by.total_seconds() * US), future_events,
-                                updated_profiles, new_profiles)
-        with self._grow_lock:
-            now = now_us if now_us is not None else int(time.time() * US)
-            self._snapshot = dataset.grow(self._snapshot, growth, now)
-            return self._snapshot
-
-    def counts(self) -> dict[str, Any]:
-        snap = self._snapshot
-        return {"events": len(snap.events), "profiles": len(snap.profiles), "metrics": len(snap.metrics),
-                "generation": snap.generation}
-
-    def describe(self) -> dict[str, Any]:
-        """The account as the control endpoints list it (the key is an emulator test key)."""
-        contact = self.config.account_attributes()["contact_information"]
-        return {"account_id": self.account_id, "api_key": self.config.api_key,
-                "organization_name": contact["organization_name"],
-                "key_revoked": self._key_revoked, "seed": self.config.seed, "id_seed": self.config.id_seed}
-
-    def serve(self, port: int = 0, host: str = "127.0.0.1") -> EmulatorServer:
+    def serve(self, port: int = 0, host: str = "127.0.0.1",
+              ssl_context: ssl.SSLContext | None = None) -> EmulatorServer:
         """Start serving in a background thread; stop with `.stop()` or use `with emulator.serve() as s:`."""
-        server = EmulatorServer(self, port, host)
-        self.base_url = server.base_url
+        server = EmulatorServer(self, port, host, ssl_context)
         self._servers.append(server)
         return server.start()
 
@@ -101,13 +30,11 @@ class Emulator:
             self._servers.pop().stop()
 
 
-def serve_accounts(emulators: Sequence[Emulator], port: int = 0, host: str = "127.0.0.1") -> EmulatorServer:
+def serve_accounts(emulators: Sequence[AccountState], port: int = 0, host: str = "127.0.0.1",
+                   ssl_context: ssl.SSLContext | None = None) -> EmulatorServer:
     """Serve several accounts on ONE server (started in a background thread), like one Klaviyo host:
-    each /api request goes to the emulator whose `config.api_key` its Authorization names (unknown key:
+    each /api request goes to the account whose `config.api_key` its Authorization names (unknown key:
     401). Each account keeps its own rate limits, faults, stats, growth and truth. Keys and account ids
     must be distinct (ValueError). Stop with the returned server's `.stop()` (or `with`); the
     emulators' own `stop()` does not own it."""
-    server = EmulatorServer(list(emulators), port, host)
-    for emulator in server.emulators:
-        emulator.base_url = server.base_url
-    return server.start()
+    return EmulatorServer(list(emulators), port, host, ssl_context).start()

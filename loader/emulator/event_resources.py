@@ -18,6 +18,7 @@ from loader.emulator.dataset import US, Snapshot
 from loader.emulator.resources import iso_many, sparse
 
 VARIANTS = 512
+EVENT_FIELDS = ("datetime", "event_properties", "id", "timestamp", "uuid")  # fields[event]
 PropsFn = Callable[[float, float, float], dict[str, Any]]
 
 

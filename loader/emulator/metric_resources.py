@@ -8,6 +8,8 @@ from loader.emulator import catalog
 from loader.emulator.dataset import Metric
 from loader.emulator.resources import iso, sparse
 
+METRIC_FIELDS = ("created", "id", "integration", "name", "updated")  # fields[metric]
+
 
 def render_metric(metric: Metric, base: str, fields: list[str] | None = None) -> dict[str, Any]:
     attributes = {

@@ -11,6 +11,12 @@ from loader.emulator import catalog, hashing
 from loader.emulator.dataset import DAY_US, Snapshot
 from loader.emulator.resources import iso, sparse
 
+# fields[profile]: the attributes a profile has without additional-fields, then ADDITIONAL_FIELDS
+PROFILE_FIELDS = ("created", "email", "external_id", "first_name", "id", "image", "last_event_date",
+                  "last_name", "locale", "location", "organization", "phone_number", "properties",
+                  "title", "updated")
+ADDITIONAL_FIELDS = ("subscriptions", "predictive_analytics")
+
 
 def profile_names(index: int, seed: int = 1) -> tuple[str, str]:
     """(first, last) name of a profile; the seed rotates both lists (seed 1 keeps them in place), so

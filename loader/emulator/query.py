@@ -1,4 +1,4 @@
-"""Per-endpoint query-parameter validation (the parameters each GET list operation declares in the spec)."""
+"""Query-parameter validation of a GET operation against the parameters its `EndpointSpec` declares."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from loader.emulator import filters
 from loader.emulator.errors import invalid
 from loader.emulator.filters import Condition, FieldRule
 
-_DT4 = ("greater-or-equal", "greater-than", "less-or-equal", "less-than")
-PROFILE_FIELDS = ("created", "email", "external_id", "first_name", "id", "image", "last_event_date",
-                  "last_name", "locale", "location", "organization", "phone_number", "properties",
-                  "title", "updated")
-
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    name: str
+    """The query parameters one GET operation declares in the spec (its endpoint module holds it)."""
+
+    name: str  # also the path segment of its links: /api/<name>/
     params: frozenset[str]
     filters: dict[str, FieldRule]
     sorts: tuple[str, ...]
@@ -25,65 +22,7 @@ class EndpointSpec:
     includes: tuple[str, ...]
     fields: dict[str, tuple[str, ...]]
     additional: tuple[str, ...] = ()
-
-
-EVENTS = EndpointSpec(
-    "events",
-    frozenset({"filter", "sort", "page[size]", "page[cursor]", "include", "fields[event]", "fields[metric]",
-               "fields[profile]", "fields[attribution]"}),
-    {"metric_id": FieldRule(("equals",), "string"), "profile_id": FieldRule(("equals",), "string"),
-     "profile": FieldRule(("has",), "none"), "metric": FieldRule(("has",), "none"),
-     "datetime": FieldRule(_DT4, "datetime"), "timestamp": FieldRule(_DT4, "number")},
-    ("datetime", "-datetime", "timestamp", "-timestamp"),
-    "datetime",
-    (200, 1000),
-    ("attributions", "metric", "profile"),
-    {"event": ("datetime", "event_properties", "id", "timestamp", "uuid"),
-     "metric": ("created", "id", "integration", "name", "updated"), "profile": PROFILE_FIELDS,
-     "attribution": ("id",)},
-)
-PROFILES = EndpointSpec(
-    "profiles",
-    frozenset({"additional-fields[profile]", "fields[conversation]", "fields[profile]", "fields[push-token]",
-               "filter", "include", "page[cursor]", "page[size]", "sort"}),
-    {"id": FieldRule(("any", "equals"), "string"), "email": FieldRule(("any", "equals"), "string"),
-     "phone_number": FieldRule(("any", "equals"), "string"),
-     "external_id": FieldRule(("any", "equals"), "string"),
-     "created": FieldRule(("greater-than", "less-than"), "datetime"),
-     "updated": FieldRule(("greater-than", "less-than"), "datetime")},
-    ("created", "-created", "email", "-email", "id", "-id", "updated", "-updated"),
-    "id",
-    (20, 100),
-    ("conversations", "push-tokens"),
-    {"profile": (*PROFILE_FIELDS, "subscriptions", "predictive_analytics"), "conversation": ("channel", "id"),
-     "push-token": ("created", "enablement_status", "platform", "recorded_date", "token", "vendor", "id")},
-    ("subscriptions", "predictive_analytics"),
-)
-METRICS = EndpointSpec(
-    "metrics",
-    frozenset({"fields[flow]", "fields[metric]", "filter", "include", "page[cursor]"}),
-    {"integration.name": FieldRule(("equals",), "string"),
-     "integration.category": FieldRule(("equals",), "string")},
-    (),
-    "",
-    None,
-    ("flow-triggers",),
-    {"metric": ("created", "id", "integration", "name", "updated"),
-     "flow": ("archived", "created", "id", "name", "status", "trigger_type", "updated")},
-)
-ACCOUNT_FIELDS = ("contact_information", "contact_information.default_sender_email",
-                  "contact_information.default_sender_name", "contact_information.organization_name",
-                  "contact_information.street_address", "contact_information.street_address.address1",
-                  "contact_information.street_address.address2", "contact_information.street_address.city",
-                  "contact_information.street_address.country", "contact_information.street_address.region",
-                  "contact_information.street_address.zip", "contact_information.website_url", "id",
-                  "industry", "locale", "preferred_currency", "public_api_key", "test_account", "timezone")
-ACCOUNTS = EndpointSpec("accounts", frozenset({"fields[account]"}), {}, (), "", None, (),
-                        {"account": ACCOUNT_FIELDS})
-ACCOUNT = EndpointSpec("account", frozenset({"fields[account]"}), {}, (), "", None, (),
-                       {"account": ACCOUNT_FIELDS})
-SPECS = {"events": EVENTS, "profiles": PROFILES, "metrics": METRICS, "accounts": ACCOUNTS, "account": ACCOUNT}
-METRICS_PAGE_SIZE = 200
+    rows_per_page: int = 200  # the page size when there is no page[size] parameter
 
 
 @dataclass
@@ -113,10 +52,7 @@ def _csv(value: str, parameter: str, allowed: tuple[str, ...]) -> list[str]:
 def parse(spec: EndpointSpec, params: list[tuple[str, str]]) -> Query:
     """Validate the query string of a list request; every problem is a 400 naming the parameter."""
     q = Query(spec, params, sort=spec.default_sort)
-    if spec.page_size:
-        q.size = spec.page_size[0]
-    else:
-        q.size = METRICS_PAGE_SIZE
+    q.size = spec.page_size[0] if spec.page_size else spec.rows_per_page
     for name, value in params:
         if name not in spec.params:
             raise invalid(f"'{name}' is not a valid query parameter for this resource.", name)

@@ -1,24 +1,28 @@
-"""Per-endpoint fixed-window rate limits (1 s burst, 60 s steady), like Klaviyo's per-account limits."""
+"""Fixed-window rate limits (1 s burst, 60 s steady) per bucket, like Klaviyo's per-account limits.
+
+Each operation declares its bucket (name and limits, from the spec's x-klaviyo-ratelimit) in its endpoint
+module; the limiter only counts, per bucket name, within one account.
+"""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from loader.emulator.config import RATELIMIT_HEADER_FORMS
 
-# bucket -> (burst per second, steady per minute), from the spec's x-klaviyo-ratelimit
-LIMITS: dict[str, tuple[int, int]] = {
-    "events": (350, 3500),
-    "profiles": (75, 750),
-    "profiles:predictive_analytics": (10, 150),
-    "metrics": (10, 150),
-    "accounts": (1, 15),  # GET /api/accounts
-    "account": (1, 15),  # GET /api/accounts/{id}: its own operation, with the same tier
-}
+
+@dataclass(frozen=True)
+class Bucket:
+    """A budget of `burst` requests per second and `steady` per minute, counted under `name`."""
+
+    name: str
+    burst: int
+    steady: int
+
 
 # How successful responses state the limit. "plain": `RateLimit-Limit: 3500` with Remaining/Reset of the
 # steady window. "ietf" (the IETF RateLimit header draft's quota policies): `RateLimit-Limit: 350,
@@ -47,36 +51,37 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, int, int], int] = {}
 
-    def limits(self, bucket: str) -> tuple[int, int]:
-        burst, steady = LIMITS[bucket]
-        return max(1, round(burst * self.scale)), max(1, round(steady * self.scale))
+    def limits(self, bucket: Bucket) -> tuple[int, int]:
+        """(burst, steady) of the bucket, scaled."""
+        return max(1, round(bucket.burst * self.scale)), max(1, round(bucket.steady * self.scale))
 
-    def check(self, buckets: list[str]) -> Decision:
-        """Admit the request into every bucket, or refuse it naming the longest wait (Retry-After)."""
+    def check(self, buckets: Sequence[Bucket]) -> Decision:
+        """Admit the request into every bucket, or refuse it naming the longest wait (Retry-After); the
+        RateLimit-* headers describe the last bucket."""
         now = self.clock()
         second, minute = int(now), int(now // 60)
         with self._lock:
             wait = 0.0
             for bucket in buckets:
                 burst, steady = self.limits(bucket)
-                if self._counts.get((bucket, 1, second), 0) >= burst:
+                if self._counts.get((bucket.name, 1, second), 0) >= burst:
                     wait = max(wait, second + 1 - now)
-                if self._counts.get((bucket, 60, minute), 0) >= steady:
+                if self._counts.get((bucket.name, 60, minute), 0) >= steady:
                     wait = max(wait, (minute + 1) * 60 - now)
             if wait > 0:
                 return Decision(False, max(1, math.ceil(wait)))
             for bucket in buckets:
                 for window, index in ((1, second), (60, minute)):
-                    key = (bucket, window, index)
+                    key = (bucket.name, window, index)
                     self._counts[key] = self._counts.get(key, 0) + 1
             self._forget(second, minute)
             main = buckets[-1]
             burst, steady = self.limits(main)
-            left_steady = max(0, steady - self._counts[(main, 60, minute)])
+            left_steady = max(0, steady - self._counts[(main.name, 60, minute)])
             reset_steady = max(0, math.ceil((minute + 1) * 60 - now))
             if self.header_form == "plain":
                 return Decision(True, 0, _headers(str(steady), left_steady, reset_steady))
-            left_burst = max(0, burst - self._counts[(main, 1, second)])
+            left_burst = max(0, burst - self._counts[(main.name, 1, second)])
             reset_burst = max(0, math.ceil(second + 1 - now))
             closest, left, reset = ((burst, left_burst, reset_burst) if left_burst < left_steady
                                     else (steady, left_steady, reset_steady))

@@ -26,8 +26,6 @@ def run_foreground(config: EmulatorConfig, port: int, echo: Callable[[str], None
     except OSError as exc:
         raise SyncError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", "--port",
                         "choose a free port, or 0 for any free port") from None
-    for emulator in emulators:
-        emulator.base_url = server.base_url
 
     def _stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

@@ -8,10 +8,8 @@ import re
 import jsonschema
 import pytest
 
-from loader.emulator.api import SCOPES
 from loader.emulator.config import ALL_SCOPES
-from loader.emulator.query import SPECS
-from loader.emulator.ratelimit import LIMITS
+from loader.emulator.routes import LIMITS, SCOPES, SPECS
 from tests.emulator.helpers import get
 from tests.emulator.openapi_schema import Converter, load_spec, operation
 

@@ -6,9 +6,12 @@ import pytest
 import requests
 
 from loader.emulator.config import EmulatorConfig
-from loader.emulator.ratelimit import LIMITS, RateLimiter
+from loader.emulator.ratelimit import RateLimiter
+from loader.emulator.routes import BUCKETS, LIMITS
 from loader.source.pacer import Quotas, parse_ratelimit_limit
 from tests.emulator.helpers import error_of, get, wait_until
+
+METRICS = BUCKETS["metrics"]
 
 
 class FakeClock:
@@ -22,11 +25,11 @@ class FakeClock:
 def test_burst_window_refuses_then_resets_next_second():
     clock = FakeClock(6000.25)
     limiter = RateLimiter(1.0, clock)
-    assert all(limiter.check(["metrics"]).allowed for _ in range(10))
-    refused = limiter.check(["metrics"])
+    assert all(limiter.check([METRICS]).allowed for _ in range(10))
+    refused = limiter.check([METRICS])
     assert not refused.allowed and refused.retry_after == 1
     clock.now = 6001.0
-    assert limiter.check(["metrics"]).allowed
+    assert limiter.check([METRICS]).allowed
 
 
 def test_steady_window_refuses_until_the_minute_ends_and_headers_describe_it():
@@ -34,27 +37,27 @@ def test_steady_window_refuses_until_the_minute_ends_and_headers_describe_it():
     limiter = RateLimiter(1.0, clock)
     for i in range(150):
         clock.now = 6000.0 + i * 0.2  # 5/s: under the burst limit
-        decision = limiter.check(["metrics"])
+        decision = limiter.check([METRICS])
         assert decision.allowed
         headers = dict(decision.headers)
         assert headers["RateLimit-Limit"] == "150"
         assert headers["RateLimit-Remaining"] == str(149 - i)
         assert int(headers["RateLimit-Reset"]) == -(-(6060 - clock.now) // 1)
     clock.now = 6030.5
-    refused = limiter.check(["metrics"])
+    refused = limiter.check([METRICS])
     assert not refused.allowed and refused.retry_after == 30
     clock.now = 6060.0
-    assert limiter.check(["metrics"]).allowed
+    assert limiter.check([METRICS]).allowed
 
 
 def test_scale_factor_and_predictive_analytics_bucket():
     clock = FakeClock(100.0)
     limiter = RateLimiter(0.5, clock)
-    assert limiter.limits("events") == (175, 1750)
-    assert limiter.limits("profiles") == (38, 375)
-    both = ["profiles", "profiles:predictive_analytics"]
+    assert limiter.limits(BUCKETS["events"]) == (175, 1750)
+    assert limiter.limits(BUCKETS["profiles"]) == (38, 375)
+    both = [BUCKETS["profiles"], BUCKETS["profiles:predictive_analytics"]]
     assert sum(limiter.check(both).allowed for _ in range(20)) == 5
-    assert limiter.check(["profiles"]).allowed  # the plain profiles bucket still has room
+    assert limiter.check([BUCKETS["profiles"]]).allowed  # the plain profiles bucket still has room
     assert LIMITS["events"] == (350, 3500) and LIMITS["profiles:predictive_analytics"] == (10, 150)
 
 
@@ -94,23 +97,24 @@ def test_no_rate_limits_when_disabled(make_emulator):
 def test_ietf_header_form_lists_both_windows_and_leads_with_the_closest():
     clock = FakeClock(6000.25)  # minute 100 starts at 6000 s
     limiter = RateLimiter(1.0, clock, header_form="ietf")
-    headers = dict(limiter.check(["metrics"]).headers)
+    headers = dict(limiter.check([METRICS]).headers)
     # burst: 9 of 10 left this second, steady: 149 of 150 this minute -> the burst window is closest
     assert headers == {"RateLimit-Limit": "10, 10;w=1, 150;w=60", "RateLimit-Remaining": "9",
                        "RateLimit-Reset": "1"}
     assert parse_ratelimit_limit(headers["RateLimit-Limit"]) == Quotas(burst=10, steady=150)
     for i in range(1, 145):
         clock.now = 6000.25 + i * 0.2  # 5/s: under the burst limit
-        assert limiter.check(["metrics"]).allowed
+        assert limiter.check([METRICS]).allowed
     clock.now = 6030.0  # a new second: 10 left in it, 150 - 146 = 4 left this minute
-    headers = dict(limiter.check(["metrics"]).headers)
+    headers = dict(limiter.check([METRICS]).headers)
     assert headers == {"RateLimit-Limit": "150, 10;w=1, 150;w=60", "RateLimit-Remaining": "4",
                        "RateLimit-Reset": "30"}
 
 
 def test_plain_header_form_is_the_default_and_unknown_forms_are_refused():
     assert RateLimiter().header_form == "plain" and EmulatorConfig().ratelimit_header_form == "plain"
-    assert dict(RateLimiter(1.0, FakeClock(6000.0)).check(["events"]).headers)["RateLimit-Limit"] == "3500"
+    plain = RateLimiter(1.0, FakeClock(6000.0)).check([BUCKETS["events"]])
+    assert dict(plain.headers)["RateLimit-Limit"] == "3500"
     with pytest.raises(ValueError, match="ratelimit_header_form"):
         EmulatorConfig(ratelimit_header_form="rfc")
     with pytest.raises(ValueError, match="header_form"):

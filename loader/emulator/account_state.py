@@ -1,0 +1,91 @@
+"""One emulated Klaviyo account's state: its data set (grown while serving), rate-limit budget, faults,
+stats, key and ground truth. The endpoint handlers read it; it knows nothing of HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from loader.emulator import dataset
+from loader.emulator.config import EmulatorConfig, FaultConfig
+from loader.emulator.dataset import US, Snapshot
+from loader.emulator.faults import FaultInjector
+from loader.emulator.ratelimit import RateLimiter
+from loader.emulator.stats import Stats
+from loader.emulator.truth import Truth
+
+UNSERVED_BASE_URL = "http://127.0.0.1"  # what links name before a server has bound a port
+
+
+class AccountState:
+    """Builds the data set at construction (anchored at the current UTC time, or `anchor_us`)."""
+
+    def __init__(self, config: EmulatorConfig | None = None, *, anchor_us: int | None = None) -> None:
+        self.config = config or EmulatorConfig()
+        c = self.config
+        anchor = anchor_us if anchor_us is not None else int(time.time() * US)
+        self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
+                                       c.future_events, anchor, c.id_seed)
+        self._grow_lock = threading.Lock()
+        self.rate_limiter = (RateLimiter(c.rate_limit_scale, header_form=c.ratelimit_header_form)
+                             if c.rate_limits else None)
+        self.fault_injector: FaultInjector | None = None
+        self.set_faults(c.faults)
+        self.stats = Stats()
+        self.truth = Truth(self)
+        # The one place the account's base URL is held (its links and its truth's links name it); only
+        # EmulatorServer writes it, when it has bound its port.
+        self.base_url = UNSERVED_BASE_URL
+        self._key_revoked = False
+
+    @property
+    def account_id(self) -> str:
+        """Klaviyo's id of this account (`EmulatorConfig.account_id`, else derived from the seed)."""
+        return self.config.effective_account_id
+
+    @property
+    def key_revoked(self) -> bool:
+        return self._key_revoked
+
+    def revoke_key(self) -> None:
+        """Revoke the account's private key: from now on every /api request with it is 401
+        `not_authenticated`, as the real API answers a revoked key. Other served accounts are unaffected."""
+        self._key_revoked = True
+
+    def restore_key(self) -> None:
+        """Undo revoke_key() (the real API cannot: a revoked key is gone; tests use it to recover)."""
+        self._key_revoked = False
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def set_faults(self, faults: FaultConfig) -> None:
+        """Replace the fault configuration (the seeded sequence restarts)."""
+        self.fault_injector = FaultInjector(faults) if faults.any_enabled() else None
+
+    def grow(self, new_events: int = 0, late_events: int = 0, late_by: timedelta = timedelta(minutes=30),
+             future_events: int = 0, updated_profiles: int = 0, new_profiles: int = 0,
+             now_us: int | None = None) -> Snapshot:
+        """Add data as of now: new events since the last growth, late and future-dated events, updated
+        and new profiles. Safe while serving: requests see either the old or the new snapshot."""
+        growth = dataset.Growth(new_events, late_events, int(late_by.total_seconds() * US), future_events,
+                                updated_profiles, new_profiles)
+        with self._grow_lock:
+            now = now_us if now_us is not None else int(time.time() * US)
+            self._snapshot = dataset.grow(self._snapshot, growth, now)
+            return self._snapshot
+
+    def counts(self) -> dict[str, Any]:
+        snap = self._snapshot
+        return {"events": len(snap.events), "profiles": len(snap.profiles), "metrics": len(snap.metrics),
+                "generation": snap.generation}
+
+    def describe(self) -> dict[str, Any]:
+        """The account as the control endpoints list it (the key is an emulator test key)."""
+        contact = self.config.account_attributes()["contact_information"]
+        return {"account_id": self.account_id, "api_key": self.config.api_key,
+                "organization_name": contact["organization_name"],
+                "key_revoked": self._key_revoked, "seed": self.config.seed, "id_seed": self.config.id_seed}
