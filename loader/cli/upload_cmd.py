@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -12,50 +16,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from loader.cli.app import main
-from loader.errors import SyncError
-from loader.export.exporter import read_manifest
 from loader.upload.history import ImportHistory, history_path
-from loader.upload.settings import resolve_sftp_settings
-from loader.upload.uploader import FOLDERS, UploadOptions, upload_files
-
-
-def _expand(files: tuple[Path, ...]) -> tuple[list[Path], dict[Path, str]]:
-    """Files as given; a `*.manifest.json` stands for the CSV files it lists. Also the `kind` of
-    each manifest given (profiles or events)."""
-    out: list[Path] = []
-    kinds: dict[Path, str] = {}
-    for path in files:
-        if path.name.endswith(".manifest.json"):
-            manifest = read_manifest(path)
-            entries: list[dict[str, object]] = manifest.get("files") or []  # type: ignore[assignment]
-            out += [path.parent / str(entry["name"]) for entry in entries]
-            kinds[path] = str(manifest.get("kind") or "")
-        else:
-            out.append(path)
-    return out, kinds
-
-
-def choose_folder(folder: str | None, kinds: dict[Path, str]) -> str:
-    """`--folder`, checked against the kind of every manifest given; the manifests' kind when
-    `--folder` is not given. A profiles export is never sent to events/ or the other way round."""
-    for manifest, kind in kinds.items():
-        if kind not in FOLDERS:
-            raise SyncError(
-                f"manifest kind {kind!r} is not profiles or events",
-                f"{manifest}, key kind",
-                "pass a manifest written by `klaviyo-sync export`",
-            )
-        if folder is None:
-            folder = kind
-        elif kind != folder:
-            raise SyncError(
-                f"this manifest holds a {kind} export but --folder is {folder}",
-                str(manifest),
-                f"use --folder {kind} (or leave --folder out): Klaviyo imports {folder}/ files as {folder}",
-            )
-    if folder is None:
-        raise SyncError("no import folder given", "--folder", "pass --folder profiles or --folder events")
-    return folder
+from loader.upload.request import UploadRequest, run_upload
+from loader.upload.uploader import FOLDERS, ByteCallback
 
 
 @main.command("upload")
@@ -84,43 +47,23 @@ def choose_folder(folder: str | None, kinds: dict[Path, str]) -> str:
 @click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.option("--force", is_flag=True, help="Upload again files the import history shows as completed.")
-def upload_cmd(
-    files: tuple[Path, ...],
-    folder: str | None,
-    host: str | None,
-    port: int | None,
-    user: str | None,
-    key_path: str | None,
-    known_hosts: str | None,
-    host_fingerprint: str | None,
-    timeout: float | None,
-    parallel: int,
-    retries: int,
-    history_file: str | None,
-    progress: bool,
-    force: bool,
-) -> None:
+def upload_cmd(progress: bool, **request: Any) -> None:
     """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
-    paths, kinds = _expand(files)
-    folder = choose_folder(folder, kinds)
-    settings = resolve_sftp_settings(host, port, user, key_path, known_hosts, host_fingerprint, timeout)
-    options = UploadOptions(folder, parallel=parallel, attempts=retries + 1, force=force)
-    history = ImportHistory(history_path(history_file))
-    columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
-        tasks = {p: bar.add_task(p.name, total=p.stat().st_size if p.is_file() else 0) for p in paths}
-        records = upload_files(
-            settings, paths, options, history, lambda p, n: bar.update(tasks[p], completed=n)
-        )
-    for record in sorted(records, key=lambda r: r.remote_path):
+    report = run_upload(UploadRequest(**request), partial(_progress_bars, progress))
+    for record in report.uploaded:
         resumed = f" (resumed at byte {record.resumed_from})" if record.resumed_from else ""
         click.echo(f"Uploaded {record.file} -> {record.remote_path}{resumed}")
-    sent = {record.file for record in records}
-    for path in paths:
-        if str(path.resolve()) not in sent:
-            click.echo(
-                f"Skipped {path}: already uploaded (see `klaviyo-sync imports`; --force sends it again)"
-            )
+    for path in report.skipped:
+        click.echo(f"Skipped {path}: already uploaded (see `klaviyo-sync imports`; --force sends it again)")
+
+
+@contextmanager
+def _progress_bars(show: bool, paths: Sequence[Path]) -> Iterator[ByteCallback]:
+    """One bar per file on stderr (hidden unless `show`), moved by the callback yielded."""
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not show) as bar:
+        tasks = {p: bar.add_task(p.name, total=p.stat().st_size if p.is_file() else 0) for p in paths}
+        yield lambda p, n: bar.update(tasks[p], completed=n)
 
 
 @main.command("imports")
@@ -146,3 +89,4 @@ def imports_cmd(history_file: str | None, as_json: bool, limit: int) -> None:
             r.error or "",
         )
     Console(width=200).print(table)
+

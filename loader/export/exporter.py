@@ -11,8 +11,6 @@ file; a rerun with the same stem then removes the earlier run's files it does no
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections import deque
 from collections.abc import Iterable
@@ -25,14 +23,16 @@ import numpy as np
 import pyarrow as pa
 
 from loader.errors import SyncError
+from loader.export import manifest
 from loader.export.batches import Batch, accepted_rows, checked_batches
 from loader.export.columns import ColumnPlan, plan_columns
 from loader.export.format import check_types
+from loader.export.manifest import Manifest, PartInfo
 from loader.export.outputs import make_out_dir, remove_if_empty, remove_stale
 from loader.export.problems import ProblemLog, describe
 from loader.export.query import Source, query_batches
 from loader.export.validate import DuplicateTracker, Problem
-from loader.export.writer import PartInfo, PartWriter
+from loader.export.writer import PartWriter
 
 MB = 1_000_000  # Klaviyo's "50 MB"; decimal megabytes are the safe reading
 CHECK_THREADS = 2
@@ -87,7 +87,7 @@ def export_batches(
     out = options.out_dir
     rejects_dir = make_out_dir(out)
     stem = options.stem or _default_stem(out, options.kind)
-    result = ExportResult(out / f"{stem}.manifest.json", [])
+    result = ExportResult(manifest.path_for(out, stem), [])
     sink: _Sink | None = None
     log = ProblemLog(rejects_dir / f"{stem}.problems.csv")
     writes: deque[Future[None]] = deque()
@@ -220,24 +220,22 @@ def _finish(
     result.problems = log.count
     result.sample = log.sample
     result.problems_file = log.finish()
-    manifest = {
-        "kind": options.kind,
-        "source": where,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "max_file_bytes": int(options.max_file_mb * MB),
-        "rows": result.rows,
-        "rejected_rows": result.rejected,
-        "problems": result.problems,
-        "files": [part.as_dict() for part in result.files],
-        "rejects_file": _relative(result.rejects_file, options.out_dir),
-        "problems_file": _relative(result.problems_file, options.out_dir),
-    }
-    temp = result.manifest.with_name(f".{result.manifest.name}.tmp")
-    temp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, result.manifest)
+    record = Manifest(
+        kind=options.kind,
+        source=where,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        max_file_bytes=int(options.max_file_mb * MB),
+        rows=result.rows,
+        rejected_rows=result.rejected,
+        problems=result.problems,
+        files=tuple(result.files),
+        rejects_file=_relative(result.rejects_file, options.out_dir),
+        problems_file=_relative(result.problems_file, options.out_dir),
+    )
+    manifest.write(result.manifest, record)
     listed = {part.name for part in result.files}
     listed |= {str(p.relative_to(options.out_dir)) for p in (result.rejects_file, result.problems_file) if p}
-    remove_stale(options.out_dir, result.manifest.name.removesuffix(".manifest.json"), listed)
+    remove_stale(options.out_dir, manifest.stem_of(result.manifest), listed)
     remove_if_empty(options.out_dir / "rejects")
     return result
 
@@ -249,16 +247,7 @@ def _relative(path: Path | None, root: Path) -> str | None:
 def _default_stem(out: Path, kind: str) -> str:
     stem = f"{kind}_{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     candidate, n = stem, 1
-    while (out / f"{candidate}.manifest.json").exists() or (out / f"{candidate}-0001.csv").exists():
+    while manifest.path_for(out, candidate).exists() or (out / f"{candidate}-0001.csv").exists():
         n += 1
         candidate = f"{stem}_{n}"
     return candidate
-
-
-def read_manifest(path: Path) -> dict[str, object]:
-    """A manifest written by `export`, for `upload` (file list, rows per file)."""
-    try:
-        data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SyncError(f"cannot read manifest: {exc}", str(path), "pass a manifest from export") from exc
-    return data

@@ -14,7 +14,7 @@ import hashlib
 import io
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,21 +25,9 @@ import pyarrow.csv as pacsv
 
 from loader.errors import SyncError
 from loader.export import text_scan
+from loader.export.manifest import PartInfo
 
 _CSV_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-
-
-@dataclass
-class PartInfo:
-    """One finished file: name relative to the output directory, data rows, bytes, sha256."""
-
-    name: str
-    rows: int
-    bytes: int
-    sha256: str
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def header_line(names: list[str]) -> bytes:
@@ -152,8 +140,8 @@ class PartWriter:
         self._file.write(data)
         while len(self._hashing) > 2:  # bounded: a slow hasher holds at most two batches' bytes
             self._hashing.pop(0).result()
-        self.parts[-1].rows += rows
-        self.parts[-1].bytes += size
+        part = self.parts[-1]
+        self.parts[-1] = replace(part, rows=part.rows + rows, bytes=part.bytes + size)
 
     def _open_part(self) -> None:
         name = self.current_name
@@ -170,7 +158,7 @@ class PartWriter:
         self._file.close()
         self._file = None
         self._wait_for_hashing()
-        self.parts[-1].sha256 = self._hash.hexdigest()
+        self.parts[-1] = replace(self.parts[-1], sha256=self._hash.hexdigest())
 
     def _wait_for_hashing(self) -> None:
         while self._hashing:

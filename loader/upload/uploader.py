@@ -9,12 +9,11 @@ recorded in the import history (incomplete when it starts or fails, completed on
 from __future__ import annotations
 
 import getpass
-import json
 import logging
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +25,7 @@ from loader.errors import SyncError
 from loader.secrets import redact
 from loader.upload.connection import connect
 from loader.upload.cpu_affinity import one_core
-from loader.upload.filecheck import check_utf8, rows_and_sha256
+from loader.upload.file_facts import FileFacts
 from loader.upload.history import COMPLETED, ImportHistory, ImportRecord
 from loader.upload.settings import SftpSettings, check_local_setup
 from loader.upload.transfer import Transfer, remote_paths, send_file
@@ -237,35 +236,3 @@ def _send(
             "--folder",
             "Klaviyo's server has profiles/ and events/",
         ) from exc
-
-
-@dataclass
-class FileFacts:
-    """Rows and sha256 of a local file: from its export manifest, else counted (`pending`)."""
-
-    rows: int | None
-    sha256: str | None
-    pending: Future[tuple[int, str]] | None = None
-
-    @classmethod
-    def of(cls, local: Path, counting: Executor | None = None) -> FileFacts:
-        """From the manifest next to the file; else the file is checked for UTF-8 now (refused
-        before anything is sent) and counted and hashed in `counting` (or now, without one)."""
-        for manifest in local.parent.glob("*.manifest.json"):
-            try:
-                files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
-            except (OSError, ValueError):
-                continue
-            for entry in files:
-                if entry.get("name") == local.name and entry.get("bytes") == local.stat().st_size:
-                    return cls(int(entry["rows"]), str(entry["sha256"]))
-        check_utf8(local)
-        if counting is None:
-            return cls(*rows_and_sha256(local))
-        return cls(None, None, counting.submit(rows_and_sha256, local))
-
-    def resolved(self) -> FileFacts:
-        """These facts with the counting finished (waits for it)."""
-        if self.pending is None:
-            return self
-        return FileFacts(*self.pending.result())
