@@ -1,4 +1,4 @@
-"""`klaviyo-sync export`, `keygen` and `check-key`: warehouse rows -> Klaviyo CSV files, SSH keys."""
+"""`klaviyo-sync export`: warehouse rows -> Klaviyo CSV files and their manifest."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from pathlib import Path
 import click
 
 from loader.cli.app import main
-from loader.errors import SyncError
 from loader.export.columns import KINDS
 from loader.export.exporter import ExportOptions, ExportResult, export
 from loader.export.problems import describe
 from loader.export.query import Source
-from loader.upload.keys import KEY_TYPES, check_public_key, generate_key
 
 
 @main.command("export")
@@ -55,45 +53,3 @@ def _report(result: ExportResult) -> None:
             click.echo(f"  {describe(problem)}", err=True)
     click.echo(f"Manifest: {result.manifest}")
 
-
-@main.command("keygen")
-@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="ed25519", show_default=True)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Private key path."
-)
-@click.option("--passphrase", "ask_passphrase", is_flag=True, help="Ask for a passphrase to encrypt the key.")
-@click.option("--comment", help="Comment at the end of the public line.")
-@click.option("--bits", type=click.IntRange(min=2048), default=4096, show_default=True, help="RSA key size.")
-@click.option("--force", is_flag=True, help="Overwrite an existing key.")
-def keygen_cmd(
-    key_type: str, out: Path, ask_passphrase: bool, comment: str | None, bits: int, force: bool
-) -> None:
-    """Write an OpenSSH key pair (PATH mode 0600, PATH.pub) and print the public line for Klaviyo."""
-    passphrase = None
-    if ask_passphrase:
-        passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
-    line = generate_key(out, key_type, passphrase=passphrase, comment=comment, rsa_bits=bits, overwrite=force)
-    click.echo(f"Wrote {out} (private, mode 0600) and {out}.pub.", err=True)
-    click.echo("Paste this public key into Klaviyo's SFTP import settings (Add SSH key):", err=True)
-    click.echo(line)
-
-
-@main.command("check-key")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def check_key_cmd(path: Path) -> None:
-    """Check that a public key (PATH.pub) is one Klaviyo accepts, and say why not."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SyncError(
-            f"cannot read the key file ({type(exc).__name__})", str(path), "pass PATH.pub"
-        ) from exc
-    verdict = check_public_key(text)
-    if not verdict.ok:
-        raise SyncError(
-            f"key refused: {verdict.reason}",
-            str(path),
-            verdict.fix,
-        )
-    bits = f" {verdict.bits} bits" if verdict.bits else ""
-    click.echo(f"OK: {verdict.key_type}{bits} {verdict.fingerprint} - Klaviyo accepts this key")

@@ -1,4 +1,5 @@
-"""`klaviyo-sync upload` and `imports`: send export files to Klaviyo's SFTP, show the import history."""
+"""`klaviyo-sync upload`, `imports`, `keygen` and `check-key`: Klaviyo's SFTP import, its history and
+its SSH keys."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from loader.cli.app import main
 from loader.upload.history import ImportHistory, history_path
+from loader.upload.keys import KEY_TYPES, check_public_key_file, generate_key
 from loader.upload.request import UploadRequest, run_upload
 from loader.upload.uploader import FOLDERS, ByteCallback
 
@@ -90,3 +92,33 @@ def imports_cmd(history_file: str | None, as_json: bool, limit: int) -> None:
         )
     Console(width=200).print(table)
 
+
+@main.command("keygen")
+@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="ed25519", show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Private key path."
+)
+@click.option("--passphrase", "ask_passphrase", is_flag=True, help="Ask for a passphrase to encrypt the key.")
+@click.option("--comment", help="Comment at the end of the public line.")
+@click.option("--bits", type=click.IntRange(min=2048), default=4096, show_default=True, help="RSA key size.")
+@click.option("--force", is_flag=True, help="Overwrite an existing key.")
+def keygen_cmd(
+    key_type: str, out: Path, ask_passphrase: bool, comment: str | None, bits: int, force: bool
+) -> None:
+    """Write an OpenSSH key pair (PATH mode 0600, PATH.pub) and print the public line for Klaviyo."""
+    passphrase = None
+    if ask_passphrase:
+        passphrase = click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+    line = generate_key(out, key_type, passphrase=passphrase, comment=comment, rsa_bits=bits, overwrite=force)
+    click.echo(f"Wrote {out} (private, mode 0600) and {out}.pub.", err=True)
+    click.echo("Paste this public key into Klaviyo's SFTP import settings (Add SSH key):", err=True)
+    click.echo(line)
+
+
+@main.command("check-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def check_key_cmd(path: Path) -> None:
+    """Check that a public key (PATH.pub) is one Klaviyo accepts, and say why not."""
+    verdict = check_public_key_file(path)
+    bits = f" {verdict.bits} bits" if verdict.bits else ""
+    click.echo(f"OK: {verdict.key_type}{bits} {verdict.fingerprint} - Klaviyo accepts this key")

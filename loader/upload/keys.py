@@ -156,6 +156,20 @@ def check_public_key(text: str) -> KeyCheck:
     return _check_line(parts[0], parts[1])
 
 
+def check_public_key_file(path: Path) -> KeyCheck:
+    """The verdict on the public key in `path` when Klaviyo accepts it; else a SyncError saying why."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SyncError(
+            f"cannot read the key file ({type(exc).__name__})", str(path), "pass PATH.pub"
+        ) from exc
+    verdict = check_public_key(text)
+    if not verdict.ok:
+        raise SyncError(f"key refused: {verdict.reason}", str(path), verdict.fix)
+    return verdict
+
+
 def _check_line(key_type: str, data: str) -> KeyCheck:
     if "-cert-v01@openssh.com" in key_type:
         return KeyCheck(False, f"{key_type} is a certificate, not a plain key: Klaviyo accepts plain keys")

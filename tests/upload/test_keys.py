@@ -124,3 +124,11 @@ def test_keygen_cli_asks_for_a_passphrase(tmp_path: Path) -> None:
     assert isinstance(load_private_key(out, "horse battery"), paramiko.Ed25519Key)
     with pytest.raises(SyncError, match="encrypted and no passphrase"):
         load_private_key(out)
+
+
+def test_check_key_of_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    missing = tmp_path / "none.pub"
+    result = CliRunner().invoke(main, ["check-key", str(missing)])
+    assert result.exit_code == 1
+    what = "Error: cannot read the key file (FileNotFoundError)"
+    assert result.stderr == f"{what} ({missing}) - pass PATH.pub\n"
