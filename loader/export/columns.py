@@ -1,10 +1,10 @@
 """Which result columns become which Klaviyo CSV headers, for profile and event imports.
 
 Klaviyo's SFTP page states that valid CSVs "require specific headers" but its header list was not
-retrievable (klaviyo-facts.md §4.1, §6.4). We therefore use the names we could document:
+retrievable (docs/klaviyo-api.md §4.1, §6.4). We therefore use the names we could document:
 
 - profile identifiers `Email`, `PhoneNumber`, `ExternalID`: the names a third party documents for
-  Klaviyo imports ("they must have those exact names", klaviyo-facts.md [T1]);
+  Klaviyo imports ("they must have those exact names", docs/klaviyo-api.md [T1]);
 - consent columns `Email Marketing Consent`, `SMS Marketing Consent`, `SMS Transactional Consent`
   and the profile fields `First Name`, `Last Name`, ...: Klaviyo's web list-upload names [H7][H9];
 - event columns `Metric Name`, `Event Timestamp`, `Unique ID`, `Value`, `Value Currency` and the extra

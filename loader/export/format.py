@@ -1,6 +1,6 @@
 """Turn one result column into the text Klaviyo accepts, vectorised with pyarrow compute.
 
-Rules (klaviyo-facts.md §4.2): timestamps in UTC as `YYYY-MM-DD HH:MM:SS+00:00` (an accepted form,
+Rules (docs/klaviyo-api.md §4.2): timestamps in UTC as `YYYY-MM-DD HH:MM:SS+00:00` (an accepted form,
 [H8]); dates as `YYYY-MM-DD`; booleans `true`/`false`; lists and objects as JSON; numbers plain (no
 currency symbols, no exponent: `number_text`; NaN and infinities empty); consent only `Subscribe`,
 `Never Subscribed` or `Unsubscribed`; binary columns must hold UTF-8 text. Values that cannot be made

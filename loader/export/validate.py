@@ -1,6 +1,6 @@
 """Row rules checked before a row may enter an import file; each failure is one Problem.
 
-Rules (klaviyo-facts.md §4.2, [H4][H7][O1]): emails well formed; phone numbers in E.164; no duplicate
+Rules (docs/klaviyo-api.md §4.2, [H4][H7][O1]): emails well formed; phone numbers in E.164; no duplicate
 identifiers (Klaviyo keeps only the first row, so later duplicates are rejected); required values
 present (an identifier per row; for events metric name, timestamp and unique id); no field over
 100 KB. Formatting problems (non-UTF-8, bad consent, bad number, bad timestamp) come from `format`.

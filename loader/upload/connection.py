@@ -9,7 +9,7 @@ settings.py, the transfer is in transfer.py.
   transport sends keepalives every 15 s; a stall becomes a `TimeoutError`, which the uploader retries.
 
 Temporary names: a file is written as `<folder>/.<name>.part` in the import folder itself (Klaviyo's
-server shows only `profiles/` and `events/`, so there is nowhere else to put it; klaviyo-facts.md
+server shows only `profiles/` and `events/`, so there is nowhere else to put it; docs/klaviyo-api.md
 §4.1), then renamed to `<folder>/<name>`. This assumes Klaviyo ingests only finished `.csv` files and
 ignores a dot-file ending in `.part`: §4.1 says "CSVs placed into the events folder will generate
 Klaviyo events" but does not state what happens to other names, so it is an assumption, not a

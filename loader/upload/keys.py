@@ -1,7 +1,7 @@
 """SSH keys for Klaviyo's SFTP import: generate a key pair, check a public key before pasting it.
 
 Klaviyo accepts keys starting with `ssh-rsa`, `ecdsa-sha2-*`, `ssh-ed25519`, `sk-ecdsa-sha2-*` or
-`sk-ssh-ed25519` (klaviyo-facts.md §4.1, [H1]). Keys are generated with `cryptography` (paramiko's
+`sk-ssh-ed25519` (docs/klaviyo-api.md §4.1, [H1]). Keys are generated with `cryptography` (paramiko's
 own dependency; paramiko cannot generate ed25519 keys) in OpenSSH format and loaded back with
 paramiko to prove they work for the upload.
 """
