@@ -33,6 +33,10 @@ class Cursor:
 
 
 def decode(text: str, sort: str) -> Cursor:
+    """The cursor of a `page[cursor]` value. One leading "=" is ignored: Klaviyo's Python SDK, given a
+    `links.next` URL as `page_cursor`, sends what follows `page%5Bcursor%5D` up to the next "&", so
+    `page[cursor]==<cursor>` (klaviyo_api/wrapper.py::_page_cursor_update), and the real API takes it."""
+    text = text.removeprefix("=")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         data = orjson.loads(raw)

@@ -83,6 +83,29 @@ def test_bad_cursors_are_400(emulator):
     assert error_of(resp)["source"]["parameter"] == "page[cursor]"
 
 
+@pytest.mark.parametrize(("endpoint", "params"), [
+    ("events", {"sort": "datetime", "page[size]": 37}),
+    ("events", {"sort": "-timestamp", "page[size]": 101}),
+    ("profiles", {"sort": "email", "page[size]": 9}),
+    ("profiles", {"sort": "-updated", "page[size]": 11}),
+])
+def test_a_cursor_with_a_leading_equals_sign_is_the_same_cursor(emulator, endpoint, params):
+    """Klaviyo's Python SDK sends `page[cursor]==<cursor>` when given a links.next URL (see
+    test_sdk_client.py); the real API takes it, so does the emulator: every page of a walk is the same."""
+    with requests.Session() as s:
+        doc = get(emulator, endpoint, s, **params).json()
+        pages = 0
+        while doc["links"]["next"]:
+            cursor = parse_qs(urlsplit(doc["links"]["next"]).query)["page[cursor]"][0]
+            plain = get(emulator, endpoint, s, **params, **{"page[cursor]": cursor})
+            prefixed = get(emulator, endpoint, s, **params, **{"page[cursor]": f"={cursor}"})
+            assert prefixed.status_code == plain.status_code == 200, prefixed.text
+            assert prefixed.json()["data"] == plain.json()["data"]
+            assert prefixed.json()["links"]["next"] == plain.json()["links"]["next"]
+            doc, pages = plain.json(), pages + 1
+    assert pages >= 4
+
+
 def test_inserts_between_pages_never_skip_or_repeat(emulator):
     emu = emulator.emulator
     original = [e["id"] for e in emu.truth.events()]
