@@ -51,6 +51,7 @@ from loader.upload.uploader import FOLDERS, ByteCallback
 @click.option("--force", is_flag=True, help="Upload again files the import history shows as completed.")
 def upload_cmd(progress: bool, **request: Any) -> None:
     """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
+    # every option but --progress is the UploadRequest field of the same name
     report = run_upload(UploadRequest(**request), partial(_progress_bars, progress))
     for record in report.uploaded:
         resumed = f" (resumed at byte {record.resumed_from})" if record.resumed_from else ""
