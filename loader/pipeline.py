@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Any
 
 import dlt
+from dlt.common.destination.exceptions import DestinationTerminalException
 from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loader.destination import make_pipeline
-from loader.errors import SyncError
+from loader.errors import SyncError, TransientError, chain, is_transient
 from loader.secrets import redact
 from loader.source import ExtractReport, klaviyo
 from loader.source.accounts import AccountSpec, close_all, open_accounts
@@ -262,35 +263,22 @@ def _as_sync_error(exc: BaseException, settings: SyncSettings) -> SyncError:
     if found is not None:
         return found
     secrets = settings.secrets
-    inner = _innermost(exc)
+    inner = chain(exc)[-1]
     step = exc.step if isinstance(exc, PipelineStepFailed) else "sync"
     text = redact(f"{type(inner).__name__}: {inner}", secrets)
+    what = f"the {step} step failed: {text}"[:2000]
     if step in ("load", "normalize") or "destination" in type(inner).__module__.lower():
         where = f"destination {settings.destination or 'from config (default duckdb)'}"
         fix = ("check the destination credentials and that it is reachable, then run again "
                "(the cursor only moves when the load commits)")
-    else:
-        where = f"{step} step"
-        fix = "run again with --debug and report the traceback if it persists"
-    return SyncError(f"the {step} step failed: {text}"[:2000], where, fix, code=step)
+        terminal = _find(exc, DestinationTerminalException) is not None
+        kind = SyncError if terminal else TransientError  # unclassified destination errors: an outage
+        return kind(what, where, fix, code=step)
+    where = f"{step} step"
+    fix = "run again with --debug and report the traceback if it persists"
+    kind = TransientError if any(is_transient(e) for e in chain(exc)) else SyncError
+    return kind(what, where, fix, code=step)
 
 
-def _find(exc: BaseException | None, kind: type[Any]) -> Any:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, kind):
-            return exc
-        exc = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
-    return None
-
-
-def _innermost(exc: BaseException) -> BaseException:
-    seen: set[int] = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        nxt = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
-        if not isinstance(nxt, BaseException):
-            break
-        exc = nxt
-    return exc
+def _find(exc: BaseException, kind: type[Any]) -> Any:
+    return next((error for error in chain(exc) if isinstance(error, kind)), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from loader.errors import SyncError
+from loader.errors import SyncError, chain
 from loader.secrets import redact
 
 MAX_MESSAGE = 2000
@@ -36,21 +36,6 @@ def describe(exc: BaseException, secrets: Iterable[str | None] = ()) -> ErrorInf
         code=redact(str(code), secrets),
         external_message=_clip(redact(message, secrets), MAX_MESSAGE),
     )
-
-
-def chain(exc: BaseException) -> list[BaseException]:
-    """The exception and its causes, outermost first (dlt wraps step failures in `.exception`)."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        inner = getattr(current, "exception", None)
-        if isinstance(inner, BaseException):
-            current = inner
-        else:
-            context = None if current.__suppress_context__ else current.__context__
-            current = current.__cause__ or context
-    return seen
 
 
 def _innermost(exc: BaseException) -> BaseException:

@@ -19,7 +19,7 @@ import dlt
 from dlt.common.destination import Destination
 
 from loader.destination import PIPELINE_NAME, make_pipeline
-from loader.errors import SyncError
+from loader.errors import SyncError, TransientError
 from loader.ledger import schema
 from loader.ledger.error_info import describe
 from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
@@ -99,7 +99,7 @@ class LedgerStore:
         except SyncError:
             raise
         except Exception as exc:
-            raise SyncError(
+            raise TransientError(
                 f"the sync ledger is not reachable: {describe(exc).external_message}",
                 f"destination {self.destination_name}, dataset {self.dataset_name}",
                 "run `klaviyo-sync check` and fix the destination credentials or connectivity",

@@ -1,8 +1,9 @@
 """Bounded retries with exponential backoff for whole sync attempts (Errored -> ... -> Failed).
 
 The Klaviyo client already retries single requests (429, 5xx); this policy retries a whole run
-that still failed, e.g. a warehouse outage. Errors that retrying cannot fix (a rejected API key, a
-missing scope, a bad setting) fail at once.
+that still failed with a `TransientError` (the network, Klaviyo after its retries, a warehouse
+outage). Every other `SyncError` (a rejected API key, a missing scope, a bad setting, a misspelt
+metric) and every bug fails at once: the type of the error, set where it is raised, decides.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from dataclasses import dataclass
 
 import dlt
 
-from loader.errors import SyncError
-from loader.ledger.error_info import chain
+from loader.errors import SyncError, chain, is_transient
 
-NOT_RETRYABLE_CODES = frozenset({"400", "401", "403", "404", "config", "locked"})
 CONFIG_SECTION = "klaviyo_sync.retry"
 
 
@@ -58,12 +57,15 @@ class RetryPolicy:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    for error in chain(exc):
-        if isinstance(error, SyncError) and error.code in NOT_RETRYABLE_CODES:
-            return False
-        if isinstance(error, (KeyboardInterrupt, SystemExit)):
-            return False
-    return True
+    """The outermost `SyncError` of the chain decides (its type: `TransientError` or not); an
+    exception of someone else's retries only if it is an outage (`loader.errors.is_transient`)."""
+    causes = chain(exc)
+    if any(isinstance(error, (KeyboardInterrupt, SystemExit)) for error in causes):
+        return False
+    ours = next((error for error in causes if isinstance(error, SyncError)), None)
+    if ours is not None:
+        return ours.retryable
+    return any(is_transient(error) for error in causes)
 
 
 def _pick(value: float | None, default: float) -> float:

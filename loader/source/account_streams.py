@@ -84,14 +84,10 @@ def read_streams(streams: list[Stream], queue_items: int) -> Iterator[Any]:
 
 
 def for_account(exc: BaseException, name: str) -> BaseException:
-    """The error with the account named in its `where` (the code, hence the retry rule, is kept);
+    """The error with the account named in its `where` (its type, hence the retry rule, is kept);
     a lone unnamed account ("default") is not named."""
-    if isinstance(exc, SyncError) and name != DEFAULT_ACCOUNT:
-        if exc.where.startswith("account "):
-            return exc
-        wrapped = SyncError(exc.what, f"account {name}: {exc.where}", exc.fix, code=exc.code)
-        wrapped.__cause__ = exc
-        return wrapped
+    if isinstance(exc, SyncError) and name != DEFAULT_ACCOUNT and not exc.where.startswith("account "):
+        return exc.located(f"account {name}: {exc.where}")
     return exc
 
 

@@ -20,7 +20,7 @@ import requests
 import tenacity
 from requests.adapters import HTTPAdapter
 
-from loader.errors import SyncError
+from loader.errors import TransientError
 from loader.secrets import redact
 from loader.source import settings
 from loader.source.errors import api_error, malformed_page
@@ -120,7 +120,7 @@ class KlaviyoClient:
                 with attempt:
                     return self._get_once(url, params, keys, number, decode)
         except (RetryableResponse, *RETRYABLE_EXCEPTIONS) as exc:
-            raise SyncError(
+            raise TransientError(
                 f"Klaviyo kept failing after {self._max_attempts} attempts: "
                 f"{redact(str(exc), [self._api_key])}",
                 f"GET {_display(url)}",

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from loader.errors import SyncError
+from loader.errors import SyncError, TransientError
 from loader.secrets import redact
 from loader.source.settings import SCOPES
 
@@ -48,8 +48,8 @@ def api_error(status: int, path: str, body: bytes, api_key: str) -> SyncError:
     )
 
 
-def malformed_page(what: str, where: str) -> SyncError:
-    return SyncError(
+def malformed_page(what: str, where: str) -> TransientError:
+    return TransientError(
         f"malformed page from Klaviyo: {what}",
         where,
         "nothing was loaded and no cursor moved; run again later, and report it if it persists",

@@ -17,7 +17,7 @@ from typing import Any
 import dlt
 
 from loader.destination import make_pipeline
-from loader.errors import SyncError
+from loader.errors import SyncError, TransientError
 from loader.secrets import redact
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_profile_env import DbtConnection, dbt_connection
@@ -119,7 +119,7 @@ def synced_objects(pipeline: dlt.Pipeline, secrets: Sequence[str] = ()) -> list[
                 return None
             return [name for name, columns in get_storage_tables(list(OBJECT_VARS)) if columns]
     except Exception as exc:  # noqa: BLE001 - any connection failure becomes one clear error
-        raise SyncError(
+        raise TransientError(
             f"cannot reach the warehouse to build the dbt models: {redact(str(exc), secrets)}",
             f"destination {pipeline.destination.destination_name}",
             "check the destination credentials (the same ones the loader uses), then run again",
@@ -170,7 +170,7 @@ def build_models(
     summary = summarize(result, paths, conn.secrets, time.monotonic() - started)
     if result.exception is not None or (not result.success and result.result is None):
         detail = redact(str(result.exception or "dbt did not run"), conn.secrets)
-        raise SyncError(
+        raise TransientError(
             f"dbt could not run: {detail}",
             str(paths.log_file),
             "check the destination credentials and the dbt log, then run again",

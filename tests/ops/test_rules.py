@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from dlt.common.destination.exceptions import DestinationTerminalException, DestinationTransientException
 
-from loader.errors import SyncError
+from loader.errors import SyncError, TransientError
 from loader.ledger import statuses
 from loader.ledger.records import ObjectControl, RunRecord, ScheduleRecord
 from loader.ledger.view import SCHEDULE_GRACE, build_view
@@ -62,13 +63,25 @@ def test_schedule_shown_only_while_alive() -> None:
 def test_retry_backoff_and_classification(monkeypatch: pytest.MonkeyPatch) -> None:
     policy = RetryPolicy(attempts=5, backoff_seconds=60, max_backoff_seconds=200)
     assert [policy.wait_before(n) for n in (2, 3, 4, 5)] == [60, 120, 200, 200]
-    assert is_retryable(SyncError("x", "y", "z", code="malformed_page"))
-    assert not is_retryable(SyncError("x", "y", "z", code="401"))
+    # the type decides, not the code: a bad setting without a code is permanent, an outage is not
+    assert is_retryable(TransientError("x", "y", "z", code="malformed_page"))
+    assert not is_retryable(SyncError("unknown metric", "--metrics", "z"))
+    assert not is_retryable(SyncError("x", "y", "z", code="503"))
     wrapped = RuntimeError("load failed")
     wrapped.__cause__ = SyncError("key", "GET /api/events", "fix", code="403")
     assert not is_retryable(wrapped)
-    assert not policy.will_retry(5, RuntimeError("warehouse down"))
-    assert policy.will_retry(4, RuntimeError("warehouse down"))
+    # the outermost of our errors decides, even over a transient cause
+    outer = SyncError("bad", "w", "f")
+    outer.__cause__ = TransientError("net", "w", "f")
+    assert not is_retryable(outer)
+    # located() keeps the type, hence the rule
+    assert is_retryable(TransientError("x", "y", "z").located("account beta: y"))
+    # others' exceptions: outages retry, bugs and dlt's terminal destination errors do not
+    assert policy.will_retry(4, ConnectionResetError("warehouse down"))
+    assert not policy.will_retry(5, ConnectionResetError("warehouse down"))
+    assert not policy.will_retry(2, KeyError("a bug"))
+    assert policy.will_retry(2, DestinationTransientException("connection refused"))
+    assert not policy.will_retry(2, DestinationTerminalException("column type mismatch"))
 
     monkeypatch.setenv("KLAVIYO_SYNC__RETRY__ATTEMPTS", "0")
     with pytest.raises(SyncError, match=r"klaviyo_sync.retry"):
