@@ -27,7 +27,7 @@ class Budget:
     steady: int
 
 
-# x-klaviyo-ratelimit of each operation in the OpenAPI definitions (reference/klaviyo-openapi-*)
+# x-klaviyo-ratelimit of each operation in the OpenAPI definitions (the extracts in tests/emulator/openapi/)
 RATE_LIMITS: dict[str, Budget] = {
     METRICS_PATH: Budget(burst=10, steady=150),
     PROFILES_PATH: Budget(burst=75, steady=750),
