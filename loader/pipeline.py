@@ -12,7 +12,7 @@ when no account could be read at all.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,8 @@ from loader.errors import SyncError, TransientError, chain, is_transient
 from loader.secrets import redact
 from loader.source import ExtractReport, klaviyo
 from loader.source.accounts import AccountSpec, close_all, open_accounts
-from loader.source.context import AccountContext, SourceOptions, build_options
+from loader.source.context import AccountContext
+from loader.source.options import SourceOptions
 from loader.source.settings import CURSOR_KEYS
 from loader.source.slices import run_upper_bound
 from loader.sync_observer import NullObserver, ObjectResult, SyncObserver, Unit
@@ -82,7 +83,7 @@ def run_sync(
         _use_system_arrow_allocator()
         resumed = _finish_pending(pipeline)
         item_format = _item_format(pipeline)
-        specs = [AccountSpec(a.name, a.api_key, _options(settings, a, item_format))
+        specs = [AccountSpec(a.name, a.api_key, _options(a, item_format))
                  for a in settings.accounts]
         accounts, failed_accounts = open_accounts(specs, settings.base_url, report)
         for name, error in failed_accounts.items():
@@ -131,13 +132,9 @@ def run_sync(
     return result
 
 
-def _options(settings: SyncSettings, account: AccountSettings, item_format: str) -> SourceOptions:
-    """One account's source options: its own data selection, the shared rest."""
-    shared = settings.source_kwargs()
-    shared.pop("base_url")
-    shared.update(objects=account.objects, history=account.history, metrics=account.metrics,
-                  exclude_integrations=account.exclude_integrations)
-    return build_options(**shared, item_format=item_format)
+def _options(account: AccountSettings, item_format: str) -> SourceOptions:
+    """One account's source options, with the item format the destination takes best."""
+    return replace(account.options, item_format=item_format)
 
 
 def _upgrade(

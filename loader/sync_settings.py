@@ -2,7 +2,8 @@
 
 Accounts: one `[sources.klaviyo] api_key` is the account named "default"; several accounts are
 `[sources.klaviyo.accounts.<name>] api_key = "pk_..."` (or `SOURCES__KLAVIYO__ACCOUNTS__<NAME>__API_KEY`),
-each of which may override `objects`, `history`, `metrics` and `exclude_integrations`.
+each of which may set its own `SourceOptions.per_account()` (objects, history, metrics,
+exclude_integrations).
 
 This is the one place that reads the environment conveniences `KLAVIYO_API_KEY` and
 `KLAVIYO_BASE_URL`; everything else (e.g. `SOURCES__KLAVIYO__API_KEY`, `.dlt/secrets.toml`,
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import dlt
@@ -22,51 +23,40 @@ import dlt
 from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.source import settings as api
-from loader.source.context import parse_duration, parse_history
+from loader.source.options import SourceOptions
 from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 CONFIG_SECTION = "sources.klaviyo"
 ENV_API_KEY = "KLAVIYO_API_KEY"
 ENV_BASE_URL = "KLAVIYO_BASE_URL"
-# never read from [sources.klaviyo]: a stored full_refresh would drop the tables on every run;
-# the destination and pipelines_dir have their own keys in [klaviyo_sync] (see loader.destination)
-FLAG_ONLY = ("full_refresh", "destination", "pipelines_dir", "accounts")
 ACCOUNTS_SECTION = f"{CONFIG_SECTION}.accounts"
 ENV_ACCOUNT_KEY = re.compile(r"^SOURCES__KLAVIYO__ACCOUNTS__(\w+?)__API_KEY$")
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-# what an account may set for itself; everything else (lookback, workers, ...) is shared
-ACCOUNT_OVERRIDES = ("objects", "history", "metrics", "exclude_integrations")
 
 
 @dataclass(frozen=True)
 class AccountSettings:
-    """One Klaviyo account: its configured name, its key, and its own data selection."""
+    """One Klaviyo account: its configured name, its key, and how it is read (the shared source
+    options with its own data selection over them)."""
 
     name: str
     api_key: str = field(repr=False)
-    objects: tuple[str, ...] = api.OBJECTS
-    history: str = api.DEFAULT_HISTORY
-    metrics: tuple[str, ...] = ()
-    exclude_integrations: tuple[str, ...] = ()
+    options: SourceOptions = SourceOptions()
 
 
 @dataclass
 class SyncSettings:
-    objects: tuple[str, ...] = api.OBJECTS
-    history: str = api.DEFAULT_HISTORY
-    metrics: tuple[str, ...] = ()
-    exclude_integrations: tuple[str, ...] = ()
-    lookback: str = "1h"
-    reconcile: str | None = None
+    """The source's options (declared in `loader.source.options`) and what only a run decides.
+
+    `full_refresh`, `destination`, `pipelines_dir` and `accounts` are flags only: a stored
+    full_refresh would drop the tables on every run, and the destination and pipelines_dir have
+    their own keys in [klaviyo_sync] (see loader.destination).
+    """
+
+    options: SourceOptions = SourceOptions()
     full_refresh: bool = False
     destination: str | None = None
-    predictive_analytics: bool = False
-    subscriptions: bool = True
     base_url: str = api.DEFAULT_BASE_URL
-    events_workers: int = api.EVENTS_WORKERS
-    profiles_workers: int = api.PROFILES_WORKERS
-    events_page_size: int = api.EVENTS_PAGE_SIZE
-    profiles_page_size: int = api.PROFILES_PAGE_SIZE
     pipelines_dir: str | None = None
     accounts: tuple[AccountSettings, ...] = ()
     # the account whose data a warehouse written before accounts existed holds (see loader.upgrade)
@@ -80,7 +70,7 @@ class SyncSettings:
     @property
     def units(self) -> list[Unit]:
         """What a run syncs: per account, metrics (always) and its chosen objects."""
-        return [Unit(a.name, obj) for a in self.accounts for obj in (*api.ALWAYS_SYNCED, *a.objects)]
+        return [Unit(a.name, obj) for a in self.accounts for obj in (*api.ALWAYS_SYNCED, *a.options.objects)]
 
     @property
     def account_names(self) -> tuple[str, ...]:
@@ -93,50 +83,40 @@ class SyncSettings:
 
     @classmethod
     def resolve(cls, **overrides: Any) -> SyncSettings:
-        """Flags given (not None) win; then `[sources.klaviyo]` config; then the defaults."""
-        values: dict[str, Any] = {}
-        for item in fields(cls):
-            if item.name in ("api_key", "base_url", "accounts", "upgrade_account"):
-                continue
-            value = overrides.get(item.name)
-            if value is None and item.name not in FLAG_ONLY:
-                value = dlt.config.get(f"{CONFIG_SECTION}.{item.name}")
-            if value is not None:
-                values[item.name] = _coerce(item.name, value, item.default)
-        if "objects" in values:
-            values["objects"] = tuple(o.lower() for o in values["objects"])
-        values["pipelines_dir"] = resolve_pipelines_dir(overrides.get("pipelines_dir"))
-        values["base_url"] = _base_url(overrides.get("base_url"))
-        shared = cls(**values)
-        shared.accounts = _accounts(shared, overrides.get("api_key"), overrides.get("accounts"))
-        for flag in ACCOUNT_OVERRIDES:  # a command-line flag applies to every account
-            if overrides.get(flag) is not None:
-                value = getattr(shared, flag)
-                shared.accounts = tuple(replace(a, **{flag: value}) for a in shared.accounts)
-        shared.upgrade_account = overrides.get("upgrade_account") or _opt_str(
-            dlt.config.get(f"{CONFIG_SECTION}.upgrade_account"))
+        """Flags given (not None) win; then `[sources.klaviyo]` config; then the defaults.
+
+        `overrides` take every `SourceOptions` name and `full_refresh`, `destination`,
+        `pipelines_dir`, `accounts` (names), `api_key`, `base_url` and `upgrade_account`."""
+        known = {*SourceOptions.configured(), *FLAGS}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise TypeError(f"SyncSettings.resolve() got unknown settings: {', '.join(unknown)}")
+        flags = {name: value for name, value in overrides.items() if value is not None}
+        shared = _options(CONFIG_SECTION, SourceOptions(), flags, SourceOptions.configured())
         shared.validate()
-        return shared
+        flagged = {name: getattr(shared, name) for name in SourceOptions.per_account() if name in flags}
+        settings = cls(
+            options=shared,
+            full_refresh=bool(flags.get("full_refresh", False)),
+            destination=flags.get("destination"),
+            base_url=_base_url(flags.get("base_url")),
+            pipelines_dir=resolve_pipelines_dir(flags.get("pipelines_dir")),
+            upgrade_account=flags.get("upgrade_account") or _opt_str(
+                dlt.config.get(f"{CONFIG_SECTION}.upgrade_account")),
+        )
+        # an account's own section over the shared options; a command-line flag over both
+        settings.accounts = tuple(
+            replace(account, options=replace(account.options, **flagged))
+            for account in _accounts(shared, flags.get("api_key"), flags.get("accounts"))
+        )
+        settings.validate()
+        return settings
 
     def validate(self) -> None:
         """Fail fast, naming the flag/config key, before anything is read or written."""
-        parse_history(self.history)
-        parse_duration(self.lookback, "--lookback / [sources.klaviyo] lookback")
-        parse_duration(self.reconcile, "--reconcile / [sources.klaviyo] reconcile")
-        unknown = [o for o in self.objects if o not in api.OBJECTS]
-        if unknown or not self.objects:
-            raise SyncError(
-                f"unknown data objects {', '.join(unknown) or '(none)'}",
-                "--objects / [sources.klaviyo] objects",
-                f"choose from: {', '.join(api.OBJECTS)}",
-            )
         for account in self.accounts:
-            where = f"[sources.klaviyo.accounts.{account.name}]"
-            parse_history(account.history)
-            bad = [o for o in account.objects if o not in api.OBJECTS]
-            if bad or not account.objects:
-                raise SyncError(f"unknown data objects {', '.join(bad) or '(none)'}", f"{where} objects",
-                                f"choose from: {', '.join(api.OBJECTS)}")
+            if account.name != DEFAULT_ACCOUNT:
+                account.options.validate(f"[{ACCOUNTS_SECTION}.{account.name}]")
         if self.upgrade_account is not None and self.upgrade_account not in self.account_names:
             raise SyncError(f"unknown account {self.upgrade_account!r}", "[sources.klaviyo] upgrade_account",
                             f"name one of the configured accounts: {', '.join(self.account_names)}")
@@ -147,18 +127,27 @@ class SyncSettings:
                 "use e.g. https://a.klaviyo.com",
             )
 
-    def source_kwargs(self) -> dict[str, Any]:
-        """Arguments for `loader.source.klaviyo` (the accounts are passed separately)."""
-        names = (
-            "base_url", "objects", "history", "metrics", "exclude_integrations", "lookback",
-            "reconcile", "subscriptions", "predictive_analytics", "events_workers", "profiles_workers",
-            "events_page_size", "profiles_page_size",
-        )
-        return {name: getattr(self, name) for name in names}
+
+FLAGS = ("full_refresh", "destination", "pipelines_dir", "accounts", "api_key", "base_url", "upgrade_account")
+
+
+def _options(section: str, base: SourceOptions, flags: dict[str, Any], names: Sequence[str]) -> SourceOptions:
+    """`base` with each of `names` taken from `flags`, else from config `section`, coerced to the
+    type of its default."""
+    values: dict[str, Any] = {}
+    for name in names:
+        value = flags.get(name)
+        if value is None:
+            value = dlt.config.get(f"{section}.{name}")
+        if value is not None:
+            values[name] = _coerce(name, value, getattr(base, name), section)
+    if "objects" in values:
+        values["objects"] = tuple(o.lower() for o in values["objects"])
+    return replace(base, **values)
 
 
 def _accounts(
-    shared: SyncSettings, flag_key: str | None, only: Sequence[str] | None
+    shared: SourceOptions, flag_key: str | None, only: Sequence[str] | None
 ) -> tuple[AccountSettings, ...]:
     """The configured accounts (one "default" for a lone key), narrowed to `only` (`--accounts`)."""
     named = _named_account_keys()
@@ -202,22 +191,17 @@ def _named_account_keys() -> dict[str, str]:
     return keys
 
 
-def _account(shared: SyncSettings, name: str, key: str, section: str | None) -> AccountSettings:
-    """An account's settings: its own overrides in `section` (None: none), else the shared ones."""
-    values: dict[str, Any] = {}
-    for setting in ACCOUNT_OVERRIDES:
-        value = dlt.config.get(f"{section}.{setting}") if section else None
-        default = getattr(shared, setting)
-        values[setting] = default if value is None else _coerce(setting, value, default)
-    values["objects"] = tuple(o.lower() for o in values["objects"])
-    return AccountSettings(name=name, api_key=key, **values)
+def _account(shared: SourceOptions, name: str, key: str, section: str | None) -> AccountSettings:
+    """An account's settings: its own data selection in `section` (None: none), else the shared."""
+    options = _options(section, shared, {}, SourceOptions.per_account()) if section else shared
+    return AccountSettings(name=name, api_key=key, options=options)
 
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
+def _coerce(name: str, value: Any, default: Any, section: str = CONFIG_SECTION) -> Any:
     if isinstance(default, tuple):
         return _names(value)
     if isinstance(default, bool):
@@ -229,7 +213,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise SyncError(f"{name} must be a whole number, not {value!r}",
-                            f"[sources.klaviyo] {name}", "fix the value") from None
+                            f"[{section}] {name}", "fix the value") from None
     return str(value)
 
 

@@ -77,8 +77,8 @@ def check_account(base_url: str, account: Any, secrets: list[str]) -> AccountChe
 
     checked = AccountCheck(account.name)
     paths = [api.ACCOUNTS_PATH, api.METRICS_PATH]
-    paths += [api.PROFILES_PATH] if "profiles" in account.objects else []
-    paths += [api.EVENTS_PATH] if "events" in account.objects else []
+    paths += [api.PROFILES_PATH] if "profiles" in account.options.objects else []
+    paths += [api.EVENTS_PATH] if "events" in account.options.objects else []
     client = KlaviyoClient(base_url, account.api_key, max_attempts=2, backoff_initial=0.2)
     try:
         for path in paths:

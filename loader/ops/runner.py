@@ -164,12 +164,13 @@ def narrow_settings(settings: Any, controls: dict[Unit, Any], outcome: OpsResult
     account left with no object is dropped."""
     accounts = []
     for account in settings.accounts:
-        units = [Unit(account.name, obj) for obj in account.objects]
+        units = [Unit(account.name, obj) for obj in account.options.objects]
         skipped = skipped_units(controls, units)
         outcome.skipped.update(skipped)
         kept = tuple(unit.object for unit in units if unit not in skipped)
         if kept:
-            accounts.append(dataclasses.replace(account, objects=kept))
+            options = dataclasses.replace(account.options, objects=kept)
+            accounts.append(dataclasses.replace(account, options=options))
     narrowed = dataclasses.replace(settings, accounts=tuple(accounts))
     outcome.ran.extend(narrowed.units)
     return narrowed

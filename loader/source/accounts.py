@@ -16,8 +16,9 @@ from loader.errors import SyncError
 from loader.source import settings as api
 from loader.source.account_streams import for_account
 from loader.source.client import KlaviyoClient
-from loader.source.context import AccountContext, ExtractReport, SourceOptions
+from loader.source.context import AccountContext, ExtractReport
 from loader.source.metric_catalog import MetricCatalog
+from loader.source.options import SourceOptions
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def profile_rows(accounts: list[AccountContext], legacy_account_id: str | None) 
         cursor = parse_dt(state.get("cursor"))
         report = account.report.object(account.unit("profiles"))
         report.kind = "historical" if cursor is None else "periodic"
-        window = plan_window(cursor, end, history=None, lookback=opts.lookback, reconcile=opts.reconcile)
+        window = plan_window(cursor, end, history=None, lookback=opts.lookback_window,
+                             reconcile=opts.reconcile_window)
         window = _bound(account, window, settings.PROFILES_PATH, "updated", {})
         report.window = window
         params = {"sort": "updated", "page[size]": str(opts.profiles_page_size)}
@@ -138,8 +139,8 @@ def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) ->
         for scope in scopes:
             metric_id = None if scope == ALL_METRICS else scope
             window = plan_window(
-                _cursor(cursors, scope), end, history=opts.history, lookback=opts.lookback,
-                reconcile=opts.reconcile,
+                _cursor(cursors, scope), end, history=opts.history_window, lookback=opts.lookback_window,
+                reconcile=opts.reconcile_window,
             )
             filters = {} if metric_id is None else {"filter": events_filter(Window(None, end), metric_id)}
             window = _bound(account, window, settings.EVENTS_PATH, "datetime", filters)
@@ -164,7 +165,7 @@ def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) ->
 def _streams(
     accounts: list[AccountContext], obj: str, one: Callable[[AccountContext], Iterator[Any]]
 ) -> Iterator[Any]:
-    queue_items = sum(account.options.queue_pages for account in accounts)
+    queue_items = settings.QUEUE_PAGES * len(accounts)
     streams = [Stream(account, obj, partial(one, account)) for account in accounts]
     yield from read_streams(streams, queue_items)
 
@@ -186,7 +187,7 @@ def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, s
         account.report.on_progress(unit, fraction, rows)
 
     for page in fetch_pages(
-        account.client, tasks, workers=workers, queue_pages=account.options.queue_pages,
+        account.client, tasks, workers=workers, queue_pages=settings.QUEUE_PAGES,
         progress=progress, shape=shape,
     ):
         if page.rows:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from loader.errors import SyncError
-from loader.source.context import parse_duration
+from loader.source.options import parse_duration
 from loader.source.slices import (
     Window,
     events_filter,
