@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from loader.cli import options
 from loader.cli.app import main
 from loader.export.columns import KINDS
 from loader.export.exporter import ExportOptions, ExportResult, export
@@ -21,7 +22,7 @@ from loader.export.query import Source
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--max-file-mb", type=float, default=50.0, show_default=True, help="Size limit per file (MB).")
 @click.option("--strict", is_flag=True, help="Fail on any invalid row instead of writing a rejects file.")
-@click.option("--destination", help="Override [klaviyo_sync] destination (duckdb, postgres, ...).")
+@options.destination
 @click.option("--batch-rows", type=click.IntRange(min=1), default=250_000, show_default=True)
 @click.option("--name", "stem", help="File name prefix (default: <kind>_<UTC timestamp>).")
 def export_cmd(

@@ -12,14 +12,11 @@ from typing import Any
 
 import click
 
+from loader.cli import options
 from loader.cli.app import main
-from loader.destination import DESTINATIONS, resolve_pipelines_dir
+from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.ledger.statuses import CONTROLLED_OBJECTS
-
-_destination = click.option(
-    "--destination", type=click.Choice(list(DESTINATIONS)), help="Warehouse (default: config, else duckdb)."
-)
 
 
 def _store(destination: str | None) -> Any:
@@ -30,7 +27,7 @@ def _store(destination: str | None) -> Any:
 
 
 def _duration(text: str, option: str) -> timedelta:
-    from loader.source.context import parse_duration
+    from loader.source.options import parse_duration
 
     value = parse_duration(text, option)
     if value is None:
@@ -43,8 +40,8 @@ def _echo_json(document: dict[str, Any]) -> None:
 
 
 @main.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
-@_destination
+@options.as_json()
+@options.destination
 def status_command(as_json: bool, destination: str | None) -> None:
     """The Historical and Periodic tabs, and the errors of the last 24 hours."""
     from rich.console import Console
@@ -63,8 +60,8 @@ def status_command(as_json: bool, destination: str | None) -> None:
 
 @main.command("errors")
 @click.option("--since", default="24h", show_default=True, help="How far back, e.g. 30m, 24h, 7d.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
-@_destination
+@options.as_json("Print a JSON document instead of a table.")
+@options.destination
 def errors_command(since: str, as_json: bool, destination: str | None) -> None:
     """The error timeline: summary, code, external message and date of each error."""
     from rich.console import Console
@@ -100,7 +97,7 @@ def _control_command(action: str, help_text: str) -> None:
     @click.argument("objects", nargs=-1, required=True, type=click.Choice(list(CONTROLLED_OBJECTS)))
     @click.option("--account", "accounts", multiple=True, metavar="NAME",
                   help="Only this account (repeatable; default: every configured account).")
-    @_destination
+    @options.destination
     def command(objects: tuple[str, ...], accounts: tuple[str, ...], destination: str | None) -> None:
         from loader.ops.controls import set_control, state_of
         from loader.sync_observer import DEFAULT_ACCOUNT
@@ -119,14 +116,14 @@ _control_command("enable", "Re-enable disabled objects of the accounts.")
 
 
 @main.command("check")
-@click.option("--objects", help="Data objects whose API scopes to check (default: the configured ones).")
-@_destination
-def check_command(objects: str | None, destination: str | None) -> None:
+@options.objects("Data objects whose API scopes to check (default: the configured ones).")
+@options.destination
+def check_command(objects: tuple[str, ...] | None, destination: str | None) -> None:
     """Verify the API key (and its scopes) and the destination: Enabled, or Unable to connect."""
     from loader.ops.check import UNABLE, check_connection
     from loader.sync_settings import SyncSettings
 
-    settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
+    settings = SyncSettings.resolve(objects=objects, destination=destination)
     result = check_connection(settings)
     click.echo(f"Destination: {result.destination} (dataset {result.dataset})")
 
@@ -151,12 +148,11 @@ def check_command(objects: str | None, destination: str | None) -> None:
 
 @main.command("schedule")
 @click.option("--every", default="1h", show_default=True, help="Interval between periodic syncs.")
-@click.option("--objects", help="Data objects, comma-separated (default both).")
-@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build after each sync.")
-@click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
-@_destination
-def schedule_command(every: str, objects: str | None, no_dbt: bool, dbt_dir: Path | None,
+@options.objects()
+@options.no_dbt
+@options.dbt_dir
+@options.destination
+def schedule_command(every: str, objects: tuple[str, ...] | None, no_dbt: bool, dbt_dir: Path | None,
                      destination: str | None) -> None:
     """Run a periodic sync every interval, one at a time, until SIGTERM or Ctrl-C."""
     import dlt
@@ -166,7 +162,7 @@ def schedule_command(every: str, objects: str | None, no_dbt: bool, dbt_dir: Pat
 
     # Our handlers below own SIGTERM/SIGINT: dlt must not swallow them during its load steps.
     dlt.config["runtime.intercept_signals"] = False
-    settings = SyncSettings.resolve(objects=_names(objects), destination=destination)
+    settings = SyncSettings.resolve(objects=objects, destination=destination)
     after_load = None
     if not no_dbt:
         from loader.transform.after_load import build_after_load, dbt_work_dir
@@ -193,7 +189,7 @@ def schedule_command(every: str, objects: str | None, no_dbt: bool, dbt_dir: Pat
 @click.option("--serve", is_flag=True, help="Serve the page on 127.0.0.1 with working Pause/Resume/Re-enable "
               "buttons (re-rendered on each request; open the printed URL, it holds the access token).")
 @click.option("--port", default=8765, show_default=True, help="Port for --serve.")
-@_destination
+@options.destination
 def dashboard_command(out: str | None, serve: bool, port: int, destination: str | None) -> None:
     """A self-contained HTML page: connection card, Historical/Periodic tabs (per account), errors."""
     from loader.ops.dashboard import serve_dashboard, write_dashboard
@@ -207,9 +203,3 @@ def dashboard_command(out: str | None, serve: bool, port: int, destination: str 
         click.echo(f"wrote {path}")
     if serve:
         serve_dashboard(store, port, echo=lambda line: click.echo(line), accounts=configured_account_names())
-
-
-def _names(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))

@@ -6,25 +6,12 @@ from pathlib import Path
 
 import click
 
+from loader.cli import options
 from loader.cli.app import main
-from loader.destination import DESTINATIONS
 from loader.errors import SyncError
-from loader.source.settings import HISTORY_WINDOWS, OBJECTS
-
-
-def _names(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
-
+from loader.source.settings import HISTORY_WINDOWS
 
 DESTINATIONS_HELP = """
-\b
-Settings: flags, else .dlt/config.toml [sources.klaviyo] (objects, history, metrics,
-exclude_integrations, lookback, reconcile, predictive_analytics, subscriptions, base_url).
-API key: KLAVIYO_API_KEY, SOURCES__KLAVIYO__API_KEY or .dlt/secrets.toml [sources.klaviyo] api_key;
-several accounts: [sources.klaviyo.accounts.NAME] api_key (SOURCES__KLAVIYO__ACCOUNTS__NAME__API_KEY),
-each may set its own objects, history, metrics and exclude_integrations.
 \b
 Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip install .[NAME]):
   duckdb      DESTINATION__DUCKDB__CREDENTIALS=/path/file.duckdb (default ./klaviyo_sync.duckdb)
@@ -39,28 +26,27 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 """
 
 
-@main.command("run", epilog=DESTINATIONS_HELP)
-@click.option("--accounts", help="Sync only these configured accounts (names, comma-separated; default all).")
-@click.option("--objects", help=f"Data objects, comma-separated: {','.join(OBJECTS)} (default both).")
+@main.command("run", epilog=options.settings_help() + DESTINATIONS_HELP)
+@options.accounts
+@options.objects()
 @click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)),
               help="Events window of the first sync (default all); profiles always load whole.")
-@click.option("--metrics", help="Sync only these metrics (names or ids, comma-separated).")
-@click.option("--exclude-integrations", help="Skip events of metrics from these integrations.")
+@options.names_option("--metrics", "Sync only these metrics (names or ids, comma-separated).")
+@options.names_option("--exclude-integrations", "Skip events of metrics from these integrations.")
 @click.option("--lookback", help="Re-read this much before the events cursor (default 1h).")
 @click.option("--reconcile", help="Also re-read the last N (e.g. 7d) of events and profiles.")
 @click.option("--full-refresh", is_flag=True, default=None, help="Drop the raw tables and sync from scratch.")
-@click.option("--destination", type=click.Choice(list(DESTINATIONS)), help="Warehouse (default duckdb).")
+@options.destination
 @click.option("--predictive-analytics", is_flag=True, default=None,
               help="Also fetch profiles' predictive analytics (a much lower rate limit).")
-@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build of the package.")
-@click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
+@options.no_dbt
+@options.dbt_dir
 def run_command(
-    accounts: str | None,
-    objects: str | None,
+    accounts: tuple[str, ...] | None,
+    objects: tuple[str, ...] | None,
     history: str | None,
-    metrics: str | None,
-    exclude_integrations: str | None,
+    metrics: tuple[str, ...] | None,
+    exclude_integrations: tuple[str, ...] | None,
     lookback: str | None,
     reconcile: str | None,
     full_refresh: bool | None,
@@ -79,11 +65,11 @@ def run_command(
     from loader.sync_settings import SyncSettings
 
     settings = SyncSettings.resolve(
-        accounts=_names(accounts),
-        objects=_names(objects),
+        accounts=accounts,
+        objects=objects,
         history=history,
-        metrics=_names(metrics),
-        exclude_integrations=_names(exclude_integrations),
+        metrics=metrics,
+        exclude_integrations=exclude_integrations,
         lookback=lookback,
         reconcile=reconcile,
         full_refresh=full_refresh,
