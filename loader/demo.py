@@ -9,6 +9,7 @@ brands, with colliding ids as Klaviyo allows) configured the dlt way, as
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,12 +47,32 @@ class DemoPlan:
         }
 
 
+def write_folder_config(plan: DemoPlan) -> Path:
+    """`<folder>/.dlt/` naming the demo's warehouse and state, so that the ops commands (`status`,
+    `errors`, `dashboard`) run inside the folder read the demo without any flag. Nothing secret is
+    written: the DuckDB file's path sits in secrets.toml only because dlt keeps credentials there,
+    and the emulator's keys live only in the demo process."""
+    folder = plan.folder / ".dlt"
+    folder.mkdir(parents=True, exist_ok=True)
+    note = "# written by `klaviyo-sync demo`: the demo's warehouse, for the commands run in this folder\n"
+    (folder / "secrets.toml").write_text(
+        f"{note}[destination.duckdb]\ncredentials = {json.dumps(str(plan.folder / DEMO_DB))}\n",
+        encoding="utf-8",
+    )
+    (folder / "config.toml").write_text(
+        f"{note}[klaviyo_sync]\ndestination = \"duckdb\"\n"
+        f"pipelines_dir = {json.dumps(str(plan.folder / DEMO_STATE_DIR / 'pipelines'))}\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 def reset_folder(plan: DemoPlan) -> None:
     """Start from an empty warehouse and pipeline state (only the demo's own files are removed)."""
     plan.folder.mkdir(parents=True, exist_ok=True)
     for name in (DEMO_DB, f"{DEMO_DB}.wal"):
         (plan.folder / name).unlink(missing_ok=True)
-    for name in (DEMO_STATE_DIR, DEMO_DBT_DIR, DEMO_EXPORT_DIR):
+    for name in (DEMO_STATE_DIR, DEMO_DBT_DIR, DEMO_EXPORT_DIR, ".dlt"):
         shutil.rmtree(plan.folder / name, ignore_errors=True)
 
 

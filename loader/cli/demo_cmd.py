@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import click
 
+from loader.cli import options
 from loader.cli.app import main
 
 
@@ -15,7 +18,7 @@ from loader.cli.app import main
               show_default=True, help="Folder for the demo's DuckDB file, pipeline state and dbt files.")
 @click.option("--profiles", type=int, default=1000, show_default=True, help="Profiles the emulator serves.")
 @click.option("--events", type=int, default=20000, show_default=True, help="Events the emulator serves.")
-@click.option("--no-dbt", is_flag=True, help="Load only; skip the dbt build.")
+@options.no_dbt
 @click.pass_context
 def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, no_dbt: bool) -> None:
     """Run the main job end to end offline against the built-in Klaviyo API emulator."""
@@ -30,6 +33,7 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
         grow_for_next_hour,
         reset_folder,
         start_emulator,
+        write_folder_config,
     )
 
     plan = DemoPlan(folder.resolve(), profiles=profiles, events=events)
@@ -59,3 +63,9 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
     click.secho("== status", bold=True)
     ctx.invoke(status_command, as_json=False, destination="duckdb")
     click.echo(f"warehouse: {plan.folder / 'klaviyo_sync.duckdb'} (schemas klaviyo_raw and klaviyo)")
+    write_folder_config(plan)
+    cli = os.path.abspath(shutil.which(sys.argv[0]) or sys.argv[0])
+    if cli.startswith(os.getcwd() + os.sep):  # e.g. .venv/bin/klaviyo-sync under `make demo`
+        cli = os.path.relpath(cli, plan.folder)
+    click.echo(f"next: cd {os.path.relpath(plan.folder)} && {cli} status   "
+               f"(or: {cli} dashboard --out dashboard.html)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -55,3 +56,17 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
         rows = list(csv.reader(handle))
     assert rows[0][:3] == ["Email", "PhoneNumber", "ExternalID"]
     assert len(rows) - 1 == part["rows"] == manifest["rows"] > 0
+
+    # the newcomer's second command, exactly as the demo prints it, shows the demo's warehouse
+    [next_line] = [line for line in done.stdout.splitlines() if line.startswith("next: ")]
+    command = re.match(r"next: cd (\S+) && (\S+) status ", next_line)
+    assert command, next_line
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESTINATION__", "KLAVIYO_", "DLT_"))}
+    status = subprocess.run([command.group(2), "status", "--json"], cwd=tmp_path / command.group(1),
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stdout + status.stderr
+    document = json.loads(status.stdout)
+    assert "api_key" not in status.stdout and "pk_" not in status.stdout
+    shown = {(row["account"], row["name"], row["status"]) for row in document["periodic"]}
+    objects = ("metrics", "profiles", "events")
+    assert {(a, o, "Completed") for a in ("alpha", "beta") for o in objects} <= shown, document
