@@ -31,11 +31,21 @@ METRICS: tuple[tuple[str, str, int], ...] = (
     ("Marked Email as Spam", "Klaviyo", 1),
     ("Bounced Email", "Klaviyo", 1),
     ("Viewed Page", "WooCommerce", 3),
+    ("Unsubscribed from SMS", "Klaviyo", 1),
 )
 ORDER_METRICS = frozenset(
     {"Placed Order", "Ordered Product", "Started Checkout", "Fulfilled Order", "Order Completed",
      "Refunded Order", "Cancelled Order", "Added to Cart"}
 )
+# Engagement metrics (Klaviyo's standard names) and the channel of the message each event names in
+# `event_properties.$message`; ATTRIBUTING ones may be credited with a later `Placed Order`.
+ENGAGEMENT_CHANNEL: dict[str, str] = {
+    "Received Email": "email", "Opened Email": "email", "Clicked Email": "email", "Bounced Email": "email",
+    "Unsubscribed": "email", "Marked Email as Spam": "email",
+    "Received SMS": "sms", "Clicked SMS": "sms", "Unsubscribed from SMS": "sms",
+}
+ATTRIBUTING = frozenset({"Opened Email", "Clicked Email", "Clicked SMS"})
+CONVERSION = "Placed Order"
 EMAIL_METRICS = frozenset(
     {"Received Email", "Opened Email", "Clicked Email", "Marked Email as Spam", "Bounced Email",
      "Unsubscribed"}
@@ -64,3 +74,17 @@ SUBJECTS = ("Welcome to the club", "Your cart misses you", "New arrivals this we
             "Thanks for your order", "We picked these for you")
 SOURCES = ("Email Signup Form", "Checkout", "Footer Form", "Pop-up", "Import")
 CONSENTS = ("SUBSCRIBED", "UNSUBSCRIBED", "NEVER_SUBSCRIBED")
+
+# Marketing objects
+CAMPAIGN_THEMES = ("Spring Sale", "New Arrivals", "Weekend Flash Sale", "Holiday Gift Guide",
+                   "Back in Stock", "VIP Early Access", "Summer Clearance", "Black Friday",
+                   "Product Launch", "Monthly Newsletter")
+CAMPAIGN_CHANNELS = ("email", "sms", "email", "mobile_push", "email", "sms")  # cycled by campaign index
+FLOW_TEMPLATES = (("Welcome Series", "Added to List"), ("Abandoned Cart", "Metric"),
+                  ("Browse Abandonment", "Metric"), ("Post-Purchase Thank You", "Metric"),
+                  ("Birthday", "Date Based"), ("Win-Back", "Metric"), ("Price Drop Alert", "Price Drop"),
+                  ("Low Inventory Reminder", "Low Inventory"))
+SMS_BODIES = ("{org}: {theme} starts now! Shop: https://kl.vi/x{n}", "{org}: your cart is waiting. https://kl.vi/c{n}",
+              "{org}: 20% off today only. Reply STOP to opt out", "{org}: thanks for your order!")
+EMAIL_DOMAINS = ("gmail.com", "outlook.com", "example.com", "yahoo.com")
+CARRIERS = ("Verizon", "T-Mobile", "AT&T", "Vodafone")

@@ -11,8 +11,9 @@ import numpy as np
 
 from loader.emulator import hashing
 
-ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read", "accounts:read")
-MAX_METRICS = 20  # the size of catalog.METRICS
+ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read", "accounts:read",
+                               "campaigns:read", "flows:read")
+MAX_METRICS = 21  # the size of catalog.METRICS
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]{6}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 RATELIMIT_HEADER_FORMS: tuple[str, ...] = ("plain", "ietf")  # see ratelimit.py
@@ -78,9 +79,11 @@ class EmulatorConfig:
     seed: int = 1
     profiles: int = 500
     events: int = 5000
-    metrics: int = 12
+    metrics: int = MAX_METRICS  # the first n of catalog.METRICS (all by default: every engagement metric)
     history_days: int = 400
     future_events: int = 5
+    campaigns: int = 12  # over email, sms, mobile_push (catalog.CAMPAIGN_CHANNELS), most of them sent
+    flows: int = 5  # 3-6 actions each; send actions have 1-2 messages
     api_key: str = "pk_emulator_test_key_0000000000000000"
     scopes: tuple[str, ...] = ALL_SCOPES
     rate_limits: bool = True
@@ -115,6 +118,8 @@ class EmulatorConfig:
             ("metrics", 1 <= self.metrics <= MAX_METRICS, f"between 1 and {MAX_METRICS}"),
             ("history_days", self.history_days >= 1, "at least 1"),
             ("future_events", self.future_events >= 0, "not negative"),
+            ("campaigns", self.campaigns >= 0, "not negative"),
+            ("flows", self.flows >= 0, "not negative"),
             ("rate_limit_scale", self.rate_limit_scale > 0, "greater than 0"),
             ("ratelimit_header_form", self.ratelimit_header_form in RATELIMIT_HEADER_FORMS,
              " or ".join(RATELIMIT_HEADER_FORMS)),

@@ -3,6 +3,8 @@
 Events are kept sorted by (datetime, seq); `seq` is the event's creation number, from which its id,
 uuid and properties are derived. Datetimes are whole seconds stored as int64 epoch microseconds, like
 the API's `datetime` (second resolution). Profiles are indexed by creation order; `version` counts updates.
+`msg` is the MessageRef index (marketing.py) an engagement event names, -1 for none; the campaigns and
+flows and the attributions of orders (engagement.py) live beside the events in the snapshot.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from loader.emulator import catalog, hashing
+from loader.emulator import catalog, engagement, hashing, marketing
+from loader.emulator.engagement import AttributionStore
+from loader.emulator.marketing import Marketing, MarketingGrowth
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -34,6 +38,7 @@ class EventStore:
     seq: np.ndarray
     metric: np.ndarray
     profile: np.ndarray
+    msg: np.ndarray
     by_metric: tuple[np.ndarray, ...]
     by_metric_dt: tuple[np.ndarray, ...]
 
@@ -63,6 +68,8 @@ class Snapshot:
     generation: int = 0
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
     id_seed: int | None = None  # EmulatorConfig.id_seed: None = ids from `seed`
+    marketing: Marketing = field(default_factory=Marketing)
+    attributions: AttributionStore = field(default_factory=AttributionStore.empty)
 
     @property
     def ids_seed(self) -> int:
@@ -77,33 +84,36 @@ class Snapshot:
 
 
 def index_events(
-    dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray, n_metrics: int
+    dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray, n_metrics: int,
+    msg: np.ndarray | None = None,
 ) -> EventStore:
     """Sort by (datetime, seq) and build the per-metric position arrays used by equals(metric_id).
     `seq` must be ascending (a stable sort by datetime then orders ties by seq)."""
+    msg = np.full(len(dt_us), -1, np.int32) if msg is None else msg
     order = np.argsort(dt_us, kind="stable")
-    dt_us, seq, metric, profile = dt_us[order], seq[order], metric[order], profile[order]
-    return _with_metric_index(dt_us, seq, metric, profile, n_metrics)
+    dt_us, seq, metric, profile, msg = dt_us[order], seq[order], metric[order], profile[order], msg[order]
+    return _with_metric_index(dt_us, seq, metric, profile, msg, n_metrics)
 
 
 def merge_events(old: EventStore, dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray,
-                 profile: np.ndarray, n_metrics: int) -> EventStore:
+                 profile: np.ndarray, n_metrics: int, msg: np.ndarray | None = None) -> EventStore:
     """Insert a batch whose seqs are all larger than the store's: each new row goes after every stored
     row of the same datetime, so (datetime, seq) order holds without re-sorting the store."""
+    msg = np.full(len(dt_us), -1, np.int32) if msg is None else msg
     order = np.argsort(dt_us, kind="stable")
-    dt_us, seq, metric, profile = dt_us[order], seq[order], metric[order], profile[order]
+    dt_us, seq, metric, profile, msg = dt_us[order], seq[order], metric[order], profile[order], msg[order]
     at = np.searchsorted(old.dt_us, dt_us, side="right")
     return _with_metric_index(np.insert(old.dt_us, at, dt_us), np.insert(old.seq, at, seq),
                               np.insert(old.metric, at, metric), np.insert(old.profile, at, profile),
-                              n_metrics)
+                              np.insert(old.msg, at, msg), n_metrics)
 
 
 def _with_metric_index(dt_us: np.ndarray, seq: np.ndarray, metric: np.ndarray, profile: np.ndarray,
-                       n_metrics: int) -> EventStore:
+                       msg: np.ndarray, n_metrics: int) -> EventStore:
     by_metric_order = np.argsort(metric, kind="stable")
     bounds = np.searchsorted(metric[by_metric_order], np.arange(n_metrics + 1))
     by_metric = tuple(by_metric_order[bounds[m]:bounds[m + 1]] for m in range(n_metrics))
-    return EventStore(dt_us, seq, metric, profile, by_metric, tuple(dt_us[p] for p in by_metric))
+    return EventStore(dt_us, seq, metric, profile, msg, by_metric, tuple(dt_us[p] for p in by_metric))
 
 
 def build_metrics(seed: int, count: int, anchor_us: int, history_days: int,
@@ -147,9 +157,12 @@ def _profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int, id_seed
 
 
 def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_days: int,
-          future_events: int, anchor_us: int, id_seed: int | None = None) -> Snapshot:
-    """The initial dataset: events over `history_days` before the anchor, `future_events` after it.
-    Content derives from `seed`, ids from `id_seed` when given (see EmulatorConfig.id_seed)."""
+          future_events: int, anchor_us: int, id_seed: int | None = None, *, n_campaigns: int = 12,
+          n_flows: int = 5, sender: tuple[str, str] = ("Emulator Store", "contact@example.com")) -> Snapshot:
+    """The initial dataset: events over `history_days` before the anchor, `future_events` after it,
+    campaigns and flows (marketing.build), engagement events naming their messages and attributed
+    orders (engagement.py). Content derives from `seed`, ids from `id_seed` when given (see
+    EmulatorConfig.id_seed)."""
     rng = np.random.default_rng(seed)
     anchor_us = anchor_us // US * US
     start_us = anchor_us - history_days * DAY_US
@@ -163,9 +176,16 @@ def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_day
     future = _seconds(rng, anchor_us + 3600 * US, anchor_us + 30 * DAY_US, future_events)
     dt_us = np.concatenate([past, future])
     seq = np.arange(len(dt_us), dtype=np.int64)
-    events = index_events(dt_us, seq, _pick_metrics(rng, metrics, len(dt_us)),
-                          _pick_profiles(rng, created, dt_us), len(metrics))
-    return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles, id_seed=id_seed)
+    metric = _pick_metrics(rng, metrics, len(dt_us))
+    profile = _pick_profiles(rng, created, dt_us)
+    ids_seed = seed if id_seed is None else id_seed
+    mk = marketing.build(seed, ids_seed, n_campaigns, n_flows, anchor_us, history_days, *sender)
+    names = [m.name for m in metrics]
+    msg = engagement.assign_messages(mk, names, dt_us, metric, seq, seed)
+    credited = engagement.credit_orders(names, dt_us, metric, profile, seq, msg, 0, seed)
+    events = index_events(dt_us, seq, metric, profile, len(metrics), msg)
+    return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles, id_seed=id_seed, marketing=mk,
+                    attributions=AttributionStore.empty().add(*credited))
 
 
 @dataclass(frozen=True)
@@ -176,6 +196,8 @@ class Growth:
     future_events: int = 0
     updated_profiles: int = 0
     new_profiles: int = 0
+    marketing: MarketingGrowth = field(default_factory=MarketingGrowth)
+    late_attributions: int = 0
 
 
 def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
@@ -183,6 +205,8 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
     now_us = max(now_us // US * US, snap.grown_until_us)
     rng = np.random.default_rng([snap.seed, snap.generation + 1])
     profiles = _grow_profiles(snap.profiles, rng, growth, now_us, snap.seed, snap.id_seed)
+    mk = marketing.grow(snap.marketing, growth.marketing, snap.seed, snap.ids_seed, snap.generation + 1,
+                        snap.grown_until_us, now_us)
     dt_new = np.concatenate([
         _seconds(rng, snap.grown_until_us, now_us, growth.new_events),
         np.full(growth.late_events, max(now_us - growth.late_by_us, 0) // US * US, dtype=np.int64),
@@ -190,10 +214,60 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
     ])
     ev = snap.events
     seq_new = np.arange(len(ev), len(ev) + len(dt_new), dtype=np.int64)
-    events = merge_events(ev, dt_new, seq_new, _pick_metrics(rng, snap.metrics, len(dt_new)),
-                          _pick_profiles(rng, profiles.created_us, dt_new), len(snap.metrics))
-    return replace(snap, grown_until_us=now_us, events=events, profiles=profiles,
-                   generation=snap.generation + 1, cache={})
+    metric_new = _pick_metrics(rng, snap.metrics, len(dt_new))
+    profile_new = _pick_profiles(rng, profiles.created_us, dt_new)
+    names = [m.name for m in snap.metrics]
+    msg_new = engagement.assign_messages(mk, names, dt_new, metric_new, seq_new, snap.seed)
+    attributions = snap.attributions
+    if len(dt_new):
+        # candidates for credit: the stored events of the window before the earliest new one, and the batch
+        tail = int(np.searchsorted(ev.dt_us, int(dt_new.min()) - engagement.WINDOW_US, side="left"))
+        profile_all = np.concatenate([ev.profile[tail:], profile_new])
+        credited = engagement.credit_orders(
+            names, np.concatenate([ev.dt_us[tail:], dt_new]), np.concatenate([ev.metric[tail:], metric_new]),
+            profile_all, np.concatenate([ev.seq[tail:], seq_new]), np.concatenate([ev.msg[tail:], msg_new]),
+            len(ev) - tail, snap.seed)
+        profile_new = profile_all[len(ev) - tail:]
+        attributions = attributions.add(*credited)
+    events = merge_events(ev, dt_new, seq_new, metric_new, profile_new, len(snap.metrics), msg_new)
+    attributions = _late_credit(events, attributions, names, growth.late_attributions, now_us, rng)
+    return replace(snap, grown_until_us=now_us, events=events, profiles=profiles, marketing=mk,
+                   attributions=attributions, generation=snap.generation + 1, cache={})
+
+
+def _late_credit(ev: EventStore, attributions: AttributionStore, names: list[str], k: int, now_us: int,
+                 rng: np.random.Generator) -> AttributionStore:
+    """Credit up to k `Placed Order` events 1-6 days old that have none with an attributing event of
+    the 5 days before each (of the same profile when there is one): Klaviyo's late attribution."""
+    _, attributing, conversion = engagement.metric_sets(names)
+    if k <= 0 or conversion is None or not attributing:
+        return attributions
+    order_dt = ev.by_metric_dt[conversion]
+    lo = int(np.searchsorted(order_dt, now_us - 6 * DAY_US, side="left"))
+    hi = int(np.searchsorted(order_dt, now_us - DAY_US, side="right"))
+    orders = ev.by_metric[conversion][lo:hi]
+    start, stop = attributions.rows_of(ev.seq[orders])
+    orders = orders[start == stop]
+    cand = np.sort(np.concatenate([ev.by_metric[m] for m in attributing]))  # positions: by datetime
+    cand = cand[ev.msg[cand] >= 0]
+    cand_dt = ev.dt_us[cand]
+    picked_orders: list[int] = []
+    picked: list[int] = []
+    for p in rng.permutation(orders).tolist():
+        if len(picked) >= k:
+            break
+        a = int(np.searchsorted(cand_dt, ev.dt_us[p] - engagement.WINDOW_US, side="left"))
+        b = int(np.searchsorted(cand_dt, ev.dt_us[p], side="left"))
+        if a == b:
+            continue
+        window = cand[a:b]
+        same = window[ev.profile[window] == ev.profile[p]]
+        picked_orders.append(p)
+        picked.append(int(same[-1] if len(same) else window[int(rng.integers(0, len(window)))]))
+    if not picked:
+        return attributions
+    o, g = np.array(picked_orders), np.array(picked)
+    return attributions.add(ev.seq[o], ev.seq[g], ev.msg[g])
 
 
 def _grow_profiles(old: ProfileStore, rng: np.random.Generator, growth: Growth, now_us: int,

@@ -11,9 +11,11 @@ from loader.emulator.pagination import Cursor, PageSlice
 from loader.emulator.query import Query
 
 
-def page_links(base: str, q: Query, page: PageSlice, first: Cursor | None, last: Cursor | None) -> dict:
-    """Absolute links that keep the request's query, with the cursor of the edge row as `page[cursor]`."""
-    path = f"{base}/api/{q.spec.name}/"
+def page_links(base: str, q: Query, page: PageSlice, first: Cursor | None, last: Cursor | None,
+               path: str | None = None) -> dict:
+    """Absolute links that keep the request's query (its filter too), with the cursor of the edge row as
+    `page[cursor]`; `path` (default `/api/<spec name>/`) for sub-resources (/api/flows/{id}/flow-actions/)."""
+    path = f"{base}{path or f'/api/{q.spec.name}/'}"
     kept = [(k, v) for k, v in q.params if k != "page[cursor]"]
 
     def url(params: list[tuple[str, str]]) -> str:

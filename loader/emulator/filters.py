@@ -13,7 +13,8 @@ from typing import Any
 
 from loader.emulator.errors import ApiError, invalid
 
-COMPARISONS = ("equals", "any", "greater-than", "greater-or-equal", "less-than", "less-or-equal", "has")
+COMPARISONS = ("equals", "any", "greater-than", "greater-or-equal", "less-than", "less-or-equal", "has",
+               "contains", "starts-with", "ends-with")
 _TOKEN = re.compile(r"\s*(?:([(),\[\]])|'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|([^(),\[\]'\"\s]+))")
 
 
@@ -27,7 +28,8 @@ class Condition:
 @dataclass(frozen=True)
 class FieldRule:
     operators: tuple[str, ...]
-    kind: str  # "string", "datetime", "number", "none"
+    kind: str  # "string", "datetime", "number", "boolean", "none"
+    choices: tuple[str, ...] = ()  # the values a string field takes (an enum); others are 400
 
 
 def _bad(detail: str) -> ApiError:
@@ -177,6 +179,10 @@ def _typed(cond: Condition, rule: FieldRule) -> Any:
     typed: list[Any]
     if rule.kind == "datetime":
         typed = [to_epoch_us(v, cond.field) for v in values]
+    elif rule.kind == "boolean":
+        if not all(isinstance(v, bool) for v in values):
+            raise _bad(f"field '{cond.field}' needs true or false")
+        typed = list(values)
     elif rule.kind == "number":
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             raise _bad(f"field '{cond.field}' needs a number")
@@ -185,4 +191,7 @@ def _typed(cond: Condition, rule: FieldRule) -> Any:
         if not all(isinstance(v, str) and not isinstance(v, _Datetime) for v in values):
             raise _bad(f"field '{cond.field}' needs a quoted string value")
         typed = [str(v) for v in values]
+        if rule.choices and any(v not in rule.choices for v in typed):
+            raise _bad(f"'{cond.value}' is not a valid value for field '{cond.field}' "
+                       f"(allowed: {', '.join(rule.choices)})")
     return typed if isinstance(cond.value, list) else typed[0]

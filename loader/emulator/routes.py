@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from loader.emulator.endpoints import accounts, control, events, metrics, profiles
+from loader.emulator.endpoints import (
+    accounts,
+    campaign_messages,
+    campaigns,
+    control,
+    events,
+    flow_actions,
+    flow_messages,
+    flows,
+    metrics,
+    profiles,
+)
 from loader.emulator.endpoints.control import ControlRoute
 from loader.emulator.operation import Operation
 from loader.emulator.query import EndpointSpec
@@ -22,6 +33,11 @@ ROUTES: tuple[Route, ...] = (
     *metrics.ROUTES,
     *profiles.ROUTES,
     *events.ROUTES,
+    *campaigns.ROUTES,
+    *campaign_messages.ROUTES,
+    *flows.ROUTES,
+    *flow_actions.ROUTES,
+    *flow_messages.ROUTES,
     *control.ROUTES,
 )
 

@@ -67,7 +67,7 @@ def test_cli_bad_option_is_a_clear_error():
     result = subprocess.run([EXE, "emulator", "--port", "0", "--metrics", "50"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1
-    expected = ("Error: EmulatorConfig.metrics must be between 1 and 20, got 50 "
+    expected = ("Error: EmulatorConfig.metrics must be between 1 and 21, got 50 "
                 "(klaviyo-sync emulator options)")
     assert expected in result.stderr
 

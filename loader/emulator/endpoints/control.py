@@ -20,7 +20,9 @@ from loader.emulator.http_server import Request, Response
 from loader.emulator.responses import json_response
 
 PREFIX = "/_emulator/"
-GROW_KEYS = ("new_events", "late_events", "future_events", "updated_profiles", "new_profiles")
+GROW_KEYS = ("new_events", "late_events", "future_events", "updated_profiles", "new_profiles",
+             "new_campaigns", "edited_campaigns", "archived_campaigns", "deleted_campaigns", "new_flows",
+             "edited_flows", "deleted_flows", "late_attributions")
 
 
 class ControlError(Exception):

@@ -12,7 +12,7 @@ from loader.emulator import pagination
 from loader.emulator.account_state import AccountState
 from loader.emulator.dataset import US, Snapshot
 from loader.emulator.documents import collection, page_links
-from loader.emulator.event_resources import EVENT_FIELDS, render_event_texts, render_events
+from loader.emulator.event_resources import EVENT_FIELDS, attribution_texts, render_event_texts, render_events
 from loader.emulator.filters import FieldRule
 from loader.emulator.metric_resources import METRIC_FIELDS, render_metric
 from loader.emulator.operation import Operation, Page
@@ -110,16 +110,20 @@ def serve_events(account: AccountState, q: Query, path: Mapping[str, str]) -> Pa
     if descending:
         rows = rows[::-1]
     fields = q.fields.get("event")
-    data = render_event_texts(snap, rows, base) if fields is None else render_events(snap, rows, base, fields)
+    members, attributions = (attribution_texts(snap, ev.seq[rows], base) if "attributions" in q.include
+                             else (None, []))
+    data = (render_event_texts(snap, rows, base, members) if fields is None
+            else render_events(snap, rows, base, fields, members))
     first = last = None
     if len(rows):
         first = Cursor(q.sort, int(ev.dt_us[rows[0]]), int(ev.seq[rows[0]]), backward=True)
         last = Cursor(q.sort, int(ev.dt_us[rows[-1]]), int(ev.seq[rows[-1]]))
-    included = _event_included(snap, rows, q, base) if q.include else None
+    included = _event_included(snap, rows, q, base) + attributions if q.include else None
     return collection(data, page_links(base, q, page, first, last), included)
 
 
 def _event_included(snap: Snapshot, rows: np.ndarray, q: Query, base: str) -> list[dict]:
+    """The metrics and profiles of the page's events (attributions come from attribution_texts)."""
     out: list[dict] = []
     if "metric" in q.include:
         for m in np.unique(snap.events.metric[rows]).tolist():
