@@ -9,7 +9,11 @@ on). Prints pages/s, events/s and CPU per page of server and client, then
 `RESULT emulator_pages_per_s <value> target >= 58` (58 pages/s = Klaviyo's 3500/min ceiling on
 /api/events).
 
-    .venv/bin/python bench/emulator_pages.py [--events N] [--threads T] [--parse]
+`--include attributions,metric` asks for what the loader asks for (attributions of the page's orders and
+their metrics in `included`); the client then decodes every page (`--parse`: the links are no longer
+the body's last object).
+
+    .venv/bin/python bench/emulator_pages.py [--events N] [--threads T] [--parse] [--include X,Y]
 """
 
 from __future__ import annotations
@@ -48,10 +52,12 @@ def _page(body: bytes, parse: bool) -> tuple[int, str | None]:
     return body.count(b'{"type":"event",'), links["next"]
 
 
-def walk(base: str, since: datetime, until: datetime, counts: list[int], parse: bool) -> None:
+def walk(base: str, since: datetime, until: datetime, counts: list[int], parse: bool, include: str) -> None:
     headers = {"Authorization": f"Klaviyo-API-Key {API_KEY}", "revision": "2026-07-15"}
     window = f"greater-or-equal(datetime,{since.isoformat()}),less-than(datetime,{until.isoformat()})"
     params = {"page[size]": "1000", "sort": "datetime", "filter": window}
+    if include:
+        params["include"] = include
     url = urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)  # keep-alive, light client
     path: str | None = f"/api/events?{urlencode(params)}"
@@ -76,8 +82,12 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--parse", action="store_true", help="decode every page fully on the client")
+    parser.add_argument("--include", default="", help="the include parameter, e.g. attributions,metric")
+    parser.add_argument("--metrics", type=int, default=21, help="metrics served (21: all of them)")
     args = parser.parse_args()
-    proc, base = start_emulator(args.events, "--no-rate-limits", profiles=args.profiles, echo=print)
+    args.parse = args.parse or bool(args.include)
+    proc, base = start_emulator(args.events, "--no-rate-limits", "--metrics", str(args.metrics),
+                                profiles=args.profiles, echo=print)
     try:
         now = datetime.now(timezone.utc)
         start, end = now - timedelta(days=401), now + timedelta(days=31)
@@ -85,7 +95,8 @@ def main() -> None:
         counts = [[0, 0] for _ in range(args.threads)]
         threads = [
             threading.Thread(
-                target=walk, args=(base, start + i * step, start + (i + 1) * step, counts[i], args.parse)
+                target=walk,
+                args=(base, start + i * step, start + (i + 1) * step, counts[i], args.parse, args.include),
             )
             for i in range(args.threads)
         ]
@@ -105,7 +116,7 @@ def main() -> None:
     assert rows == stats["events"], f"walked {rows} events, emulator holds {stats['events']}"
     print(
         f"{pages} pages, {rows} events in {elapsed:.2f}s; {args.threads} client threads on the same "
-        f"2 cores; client-side parse {'on' if args.parse else 'off'}"
+        f"2 cores; client-side parse {'on' if args.parse else 'off'}; include {args.include or '-'}"
     )
     print(
         f"emulator CPU {cpu * 1000 / pages:.2f} ms per page "
