@@ -235,7 +235,8 @@ def _api_key() -> str:
         raise SyncError(
             "no Klaviyo API key configured",
             f"{ENV_API_KEY} / SOURCES__KLAVIYO__API_KEY / .dlt/secrets.toml [sources.klaviyo] api_key",
-            "set one of them to a private API key with read scopes metrics:read, profiles:read, events:read",
+            "set one of them to a private API key with read scopes accounts:read, metrics:read, "
+            "profiles:read, events:read, campaigns:read, flows:read",
         )
     return str(key)
 

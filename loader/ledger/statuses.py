@@ -15,9 +15,10 @@ HISTORICAL = "historical"
 PERIODIC = "periodic"
 KINDS = (HISTORICAL, PERIODIC)
 
-# The objects a run reports on (metrics are read with events), and those a user controls.
-LEDGER_OBJECTS = ("profiles", "events", "metrics")
-CONTROLLED_OBJECTS = ("profiles", "events")
+# The objects a run reports on (metrics are read with events), and those a user controls
+# (campaigns include campaign_messages; flows their actions and messages; events their attributions).
+LEDGER_OBJECTS = ("profiles", "events", "campaigns", "flows", "metrics")
+CONTROLLED_OBJECTS = ("profiles", "events", "campaigns", "flows")
 
 # What a crashed run (its process killed) is recorded as on the next start.
 INTERRUPTED_CODE = "interrupted"

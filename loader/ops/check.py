@@ -16,6 +16,12 @@ from loader.ledger.error_info import describe
 from loader.source import settings as api
 
 ENABLED = "Enabled"
+# the smallest request of each endpoint (campaigns need a channel filter; metrics and accounts no page size)
+CHECK_PARAMS: dict[str, dict[str, str]] = {
+    api.METRICS_PATH: {},
+    api.ACCOUNTS_PATH: {},
+    api.CAMPAIGNS_PATH: {"filter": "equals(messages.channel,'email')", "page[size]": "1"},
+}
 UNABLE = "Unable to connect"
 
 
@@ -79,11 +85,13 @@ def check_account(base_url: str, account: Any, secrets: list[str]) -> AccountChe
     paths = [api.ACCOUNTS_PATH, api.METRICS_PATH]
     paths += [api.PROFILES_PATH] if "profiles" in account.options.objects else []
     paths += [api.EVENTS_PATH] if "events" in account.options.objects else []
+    paths += [api.CAMPAIGNS_PATH] if "campaigns" in account.options.objects else []
+    paths += [api.FLOWS_PATH] if "flows" in account.options.objects else []
     client = KlaviyoClient(base_url, account.api_key, max_attempts=2, backoff_initial=0.2)
     try:
         for path in paths:
             name = f"Klaviyo API {path} (scope {api.SCOPES[path]})"
-            params = {} if path in (api.METRICS_PATH, api.ACCOUNTS_PATH) else {"page[size]": "1"}
+            params = CHECK_PARAMS.get(path, {"page[size]": "1"})
             try:
                 if path == api.ACCOUNTS_PATH:
                     item = fetch_account(client)

@@ -51,7 +51,7 @@ def open_accounts(
     failed: dict[str, BaseException] = {}
     for spec in specs:
         opts = spec.options
-        pool_size = opts.events_workers + opts.profiles_workers + 4
+        pool_size = opts.events_workers + opts.profiles_workers + 6  # + campaigns, flows, accounts, metrics
         client = KlaviyoClient(base_url, spec.api_key, pool_size=pool_size)
         catalog = MetricCatalog(client)
         try:

@@ -51,6 +51,7 @@ class Page:
     data: Any  # the validated resources (a list of dicts), or their shaped form (see fetch.py)
     next_url: str | None
     rows: int = 0
+    included: list[dict[str, Any]] | None = None  # the document's `included` resources (`include=...`)
 
 
 class KlaviyoClient:
@@ -187,8 +188,14 @@ class KlaviyoClient:
         next_link = links.get("next") if isinstance(links, dict) else None
         if next_link is not None and not isinstance(next_link, str):
             raise malformed_page("'links.next' is not a URL", where)
+        included = document.get("included")
+        if included is not None and not (
+            isinstance(included, list) and all(isinstance(item, dict) for item in included)
+        ):
+            raise malformed_page("'included' is not a list of resources", where)
         data = document["data"]
-        return Page(url=url, number=number, data=data, next_url=self._rebase(next_link), rows=len(data))
+        return Page(url=url, number=number, data=data, next_url=self._rebase(next_link), rows=len(data),
+                    included=included)
 
     def _rebase(self, link: str | None) -> str | None:
         """Follow a `links.next` on our configured base URL, so the key never goes elsewhere."""

@@ -8,7 +8,7 @@ import orjson
 
 from loader.errors import SyncError, TransientError
 from loader.secrets import redact
-from loader.source.settings import SCOPES
+from loader.source.settings import SCOPES, endpoint_of
 
 ALL_SCOPES = ", ".join(sorted(set(SCOPES.values())))
 KEY_FIX = (
@@ -20,7 +20,7 @@ KEY_FIX = (
 def api_error(status: int, path: str, body: bytes, api_key: str) -> SyncError:
     """A non-retryable HTTP error from Klaviyo, with the API's own text redacted."""
     detail = redact(_detail(body), [api_key])
-    scope = SCOPES.get(path.rstrip("/"), "")
+    scope = SCOPES.get(endpoint_of(path), "")
     where = f"GET {path}"
     if status == 401:
         return SyncError(

@@ -166,12 +166,13 @@ def fetch_pages(
     workers: int,
     queue_pages: int,
     progress: ProgressCallback | None = None,
-    shape: Callable[[list[dict[str, Any]]], Any] | None = None,
+    shape: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any] | None = None,
 ) -> Iterator[Page]:
     """Yield every page of every task (trimmed to its slice) in arrival order, on `workers` threads.
 
-    `shape` turns a page's resources into what dlt gets (rows, an arrow table) on the worker
-    thread, so the queue holds compact pages and the parsed JSON is freed at once; the yielded
+    `shape(resources, included)` turns a page's resources (and the document's `included` ones)
+    into what dlt gets (rows, an arrow table) on the worker thread, so the queue holds compact
+    pages and the parsed JSON is freed at once; the yielded
     `Page.data` is then the shaped value and `Page.rows` the number of resources.
     """
     if not tasks:
@@ -184,8 +185,8 @@ def fetch_pages(
     def decode(body: bytes) -> Any:
         return decoder.submit(orjson.loads, body).result()
 
-    def shaped(data: list[dict[str, Any]]) -> Any:
-        return decoder.submit(shape, data).result() if shape else data
+    def shaped(data: list[dict[str, Any]], included: list[dict[str, Any]]) -> Any:
+        return decoder.submit(shape, data, included).result() if shape else data
     inbox: queue.Queue[Page | _Done | _Failed] = queue.Queue(maxsize=max(1, queue_pages))
     stop = threading.Event()
 
@@ -235,7 +236,7 @@ def _run_task(
     work: _Work,
     task: Task,
     put: Callable[[Page], None],
-    shape: Callable[[list[dict[str, Any]]], Any],
+    shape: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any],
     decode: Callable[[bytes], Any],
 ) -> None:
     """Page through one slice until its data ends or passes its (possibly moved) end."""
@@ -248,7 +249,7 @@ def _run_task(
         page = client.get_page(url, query, task.pacer_keys or (task.path,), number, decode)
         kept, past_end = work.keep(task, page.data, page.next_url is not None)
         if kept:
-            put(replace(page, data=shape(kept), rows=len(kept)))
+            put(replace(page, data=shape(kept, page.included or []), rows=len(kept), included=None))
         if past_end:
             return
         url, query, number = page.next_url, None, number + 1

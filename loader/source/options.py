@@ -35,6 +35,10 @@ class SourceOptions:
     exclude_integrations: tuple[str, ...] = field(default=(), metadata=PER_ACCOUNT)
     lookback: str = "1h"
     reconcile: str | None = None
+    # events re-read this far back on every periodic run, so credit Klaviyo adds late lands
+    attribution_window: str = "7d"
+    # how often campaigns and flows are listed in full to find deleted ones (also the first run)
+    listing_reconcile: str = "1d"
     subscriptions: bool = True
     predictive_analytics: bool = False
     events_workers: int = settings.EVENTS_WORKERS
@@ -67,6 +71,8 @@ class SourceOptions:
         parse_history(self.history, _where("history", section))
         parse_duration(self.lookback, _where("lookback", section))
         parse_duration(self.reconcile, _where("reconcile", section))
+        parse_duration(self.attribution_window, _where("attribution_window", section))
+        parse_duration(self.listing_reconcile, _where("listing_reconcile", section))
 
     @property
     def history_window(self) -> timedelta | None:
@@ -80,6 +86,18 @@ class SourceOptions:
     @property
     def reconcile_window(self) -> timedelta | None:
         return parse_duration(self.reconcile, _where("reconcile", "[sources.klaviyo]"))
+
+    @property
+    def attribution_lookback(self) -> timedelta:
+        """How far before the events cursor a periodic run reads: the lookback or the attribution
+        window, whichever is wider (`0` turns the attribution re-read off)."""
+        window = parse_duration(self.attribution_window, _where("attribution_window", "[sources.klaviyo]"))
+        return max(self.lookback_window, window or timedelta(0))
+
+    @property
+    def listing_interval(self) -> timedelta | None:
+        """How often campaigns and flows are listed in full (None: only on the first run)."""
+        return parse_duration(self.listing_reconcile, _where("listing_reconcile", "[sources.klaviyo]"))
 
 
 def parse_duration(text: str | None, key: str) -> timedelta | None:

@@ -51,6 +51,53 @@ EVENT_COLUMNS: TTableSchemaColumns = {
     "attributes": {"data_type": "json", "nullable": True},
 }
 
+_TIMESTAMP: TColumnSchema = {"data_type": "timestamp", "timezone": True, "nullable": True}
+_TEXT: TColumnSchema = {"data_type": "text", "nullable": True}
+_JSON: TColumnSchema = {"data_type": "json", "nullable": True}
+_ID: TColumnSchema = {"data_type": "text", "nullable": False, "primary_key": True}
+CAMPAIGN_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID, "id": _ID, "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP,
+    "attributes": _JSON, "relationships": _JSON,
+}
+CAMPAIGN_MESSAGE_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID, "id": _ID, "campaign_id": _TEXT, "created_at": _TIMESTAMP,
+    "updated_at": _TIMESTAMP, "attributes": _JSON, "relationships": _JSON,
+}
+FLOW_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID, "id": _ID, "created": _TIMESTAMP, "updated": _TIMESTAMP,
+    "attributes": _JSON, "relationships": _JSON,
+}
+FLOW_ACTION_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID, "id": _ID, "flow_id": _TEXT, "created": _TIMESTAMP, "updated": _TIMESTAMP,
+    "attributes": _JSON,
+}
+FLOW_MESSAGE_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID, "id": _ID, "flow_action_id": _TEXT, "created": _TIMESTAMP,
+    "updated": _TIMESTAMP, "attributes": _JSON,
+}
+# which attribution relationship fills which column (NULL when the relationship has no data)
+ATTRIBUTION_RELATIONSHIPS = {
+    "attributed_event_id": "attributed-event",
+    "campaign_id": "campaign",
+    "campaign_message_id": "campaign-message",
+    "flow_id": "flow",
+    "flow_message_id": "flow-message",
+    "flow_message_variation_id": "flow-message-variation",
+}
+EVENT_ATTRIBUTION_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
+    "event_id": {"data_type": "text", "nullable": False, "primary_key": True},
+    "attribution_id": {"data_type": "text", "nullable": False, "primary_key": True},
+    **{name: _TEXT for name in ATTRIBUTION_RELATIONSHIPS},
+}
+DELETION_COLUMNS: TTableSchemaColumns = {
+    "account_id": ACCOUNT_ID,
+    "object": {"data_type": "text", "nullable": False, "primary_key": True},
+    "id": _ID,
+    "detected_at": _TIMESTAMP,
+    "reason": _TEXT,
+}
+
 
 def account_row(item: dict[str, Any]) -> dict[str, Any]:
     return {"account_id": item["id"], "id": item["id"], "attributes": item["attributes"]}
@@ -96,6 +143,80 @@ def event_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def campaign_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    attributes = item["attributes"]
+    return {
+        "account_id": account_id, "id": item["id"],
+        "created_at": parse_dt(attributes.get("created_at")),
+        "updated_at": parse_dt(attributes.get("updated_at")),
+        "attributes": attributes, "relationships": data_only(item.get("relationships")),
+    }
+
+
+def campaign_message_row(account_id: str, campaign_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    attributes = item["attributes"]
+    return {
+        "account_id": account_id, "id": item["id"], "campaign_id": campaign_id,
+        "created_at": parse_dt(attributes.get("created_at")),
+        "updated_at": parse_dt(attributes.get("updated_at")),
+        "attributes": attributes, "relationships": data_only(item.get("relationships")),
+    }
+
+
+def flow_row(account_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    attributes = item["attributes"]
+    return {
+        "account_id": account_id, "id": item["id"],
+        "created": parse_dt(attributes.get("created")), "updated": parse_dt(attributes.get("updated")),
+        "attributes": attributes, "relationships": data_only(item.get("relationships")),
+    }
+
+
+def flow_child_row(account_id: str, parent: str, parent_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A flow action (`parent` "flow_id") or a flow message (`parent` "flow_action_id")."""
+    attributes = item["attributes"]
+    return {
+        "account_id": account_id, "id": item["id"], parent: parent_id,
+        "created": parse_dt(attributes.get("created")), "updated": parse_dt(attributes.get("updated")),
+        "attributes": attributes,
+    }
+
+
+def deletion_row(account_id: str, obj: str, object_id: str, detected_at: Any) -> dict[str, Any]:
+    return {"account_id": account_id, "object": obj, "id": object_id, "detected_at": detected_at,
+            "reason": "not_listed"}
+
+
+def attribution_rows(
+    account_id: str, events: list[dict[str, Any]], included: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per (event, attribution) of a page fetched with `include=attributions`: each event
+    names its attributions in `relationships.attributions.data`, their resources are in `included`."""
+    found = {item.get("id"): item for item in included if item.get("type") == "attribution"}
+    rows = []
+    for event in events:
+        listed = ((event.get("relationships") or {}).get("attributions") or {}).get("data") or []
+        for ref in listed:
+            attribution = found.get(ref.get("id")) if isinstance(ref, dict) else None
+            if attribution is None:
+                continue
+            related = attribution.get("relationships") or {}
+            row: dict[str, Any] = {"account_id": account_id, "event_id": event["id"],
+                                   "attribution_id": attribution["id"]}
+            for column, name in ATTRIBUTION_RELATIONSHIPS.items():
+                row[column] = _related_id(related, name)
+            rows.append(row)
+    return rows
+
+
+def data_only(relationships: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A resource's `relationships` without `links` (each relationship's `data` only)."""
+    if relationships is None:
+        return None
+    return {name: {k: v for k, v in value.items() if k != "links"} if isinstance(value, dict) else value
+            for name, value in relationships.items() if name != "links"}
+
+
 def _related_id(relationships: dict[str, Any], name: str) -> str | None:
     related = relationships.get(name)
     if not isinstance(related, dict):
@@ -114,6 +235,11 @@ EVENT_ARROW = pa.schema([
     pa.field("metric_id", pa.string()), pa.field("profile_id", pa.string()), pa.field("uuid", pa.string()),
     pa.field("attributes", pa.string()),
 ])
+ATTRIBUTION_ARROW = pa.schema(
+    [pa.field("account_id", pa.string()), pa.field("event_id", pa.string(), nullable=False),
+     pa.field("attribution_id", pa.string(), nullable=False)]
+    + [pa.field(name, pa.string()) for name in ATTRIBUTION_RELATIONSHIPS]
+)
 PROFILE_ARROW = pa.schema([
     pa.field("account_id", pa.string()), pa.field("id", pa.string(), nullable=False),
     pa.field("created", _TS), pa.field("updated", _TS),
@@ -192,3 +318,7 @@ def profile_table(account_id: str, items: list[dict[str, Any]]) -> pa.Table:
                _timestamps(updated),
                _json_texts(texts), _json_texts(relationships)]
     return pa.Table.from_arrays(columns, schema=PROFILE_ARROW)
+
+
+def attribution_table(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=ATTRIBUTION_ARROW)

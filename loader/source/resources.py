@@ -28,6 +28,8 @@ from loader.source.context import AccountContext
 from loader.source.fetch import Task, fetch_pages
 from loader.source.records import (
     account_row,
+    attribution_rows,
+    attribution_table,
     event_row,
     event_table,
     metric_row,
@@ -45,7 +47,8 @@ from loader.source.slices import (
 )
 
 ALL_METRICS = "*"
-Shape = Callable[[list[dict[str, Any]]], Any]
+Shape = Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Any]]
+Side = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any]
 BOUND_EARLIEST_OVER = timedelta(days=1)
 
 
@@ -83,7 +86,7 @@ def metric_rows(accounts: list[AccountContext], legacy_account_id: str | None) -
         state["last_run"] = format_dt(account.report.run_start)
         report.done = True
 
-    yield from _streams(accounts, "metrics", one)
+    yield from stream_accounts(accounts, "metrics", one)
 
 
 def profile_rows(accounts: list[AccountContext], legacy_account_id: str | None) -> Iterator[Any]:
@@ -119,11 +122,19 @@ def profile_rows(accounts: list[AccountContext], legacy_account_id: str | None) 
         state["cursor"] = format_dt(end)
         report.done = True
 
-    yield from _streams([a for a in accounts if "profiles" in a.options.objects], "profiles", one)
+    yield from stream_accounts([a for a in accounts if "profiles" in a.options.objects], "profiles", one)
 
 
 def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) -> Iterator[Any]:
-    """Events in `[cursor - lookback, run start)` per account and cursor scope (all metrics, or each)."""
+    """Events in `[cursor - max(lookback, attribution_window), run start)` per account and cursor
+    scope (all metrics, or each), with their attributions (`include=attributions`) as a second
+    table, `event_attributions`, from the same pages.
+
+    Klaviyo credits an order to a message up to days after the order: re-reading the trailing
+    attribution window (default 7d) every periodic run picks that credit up (events and their
+    attributions merge on their keys, so re-reading is idempotent). It costs the requests of 7 days
+    of the selected events per run; `attribution_window = "0"` (or a lookback at least as wide)
+    turns the extra re-read off."""
     states = account_states("events", legacy_account_id)
 
     def one(account: AccountContext) -> Iterator[Any]:
@@ -139,13 +150,13 @@ def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) ->
         for scope in scopes:
             metric_id = None if scope == ALL_METRICS else scope
             window = plan_window(
-                _cursor(cursors, scope), end, history=opts.history_window, lookback=opts.lookback_window,
+                _cursor(cursors, scope), end, history=opts.history_window, lookback=opts.attribution_lookback,
                 reconcile=opts.reconcile_window,
             )
             filters = {} if metric_id is None else {"filter": events_filter(Window(None, end), metric_id)}
             window = _bound(account, window, settings.EVENTS_PATH, "datetime", filters)
             starts.append(window.start or end)
-            params = {"sort": "datetime", "page[size]": str(opts.events_page_size)}
+            params = {"sort": "datetime", "page[size]": str(opts.events_page_size), "include": "attributions"}
             make_filter = partial(events_filter, metric_id=metric_id)
             tasks += [
                 Task(settings.EVENTS_PATH, params, make_filter, "datetime", s.start, s.end)
@@ -153,16 +164,18 @@ def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) ->
                 if s.start is not None
             ]
         report.window = Window(min(starts, default=end), end)
-        shape = _shape(account.account_id, event_table if opts.item_format == "arrow" else None, event_row)
+        arrow = opts.item_format == "arrow"
+        shape = _shape(account.account_id, event_table if arrow else None, event_row,
+                       side=partial(_attributions, account.account_id, arrow))
         yield from _rows(account, "events", tasks, opts.events_workers, shape)
         for scope in scopes:
             cursors[scope] = format_dt(end)
         report.done = True
 
-    yield from _streams([a for a in accounts if "events" in a.options.objects], "events", one)
+    yield from stream_accounts([a for a in accounts if "events" in a.options.objects], "events", one)
 
 
-def _streams(
+def stream_accounts(
     accounts: list[AccountContext], obj: str, one: Callable[[AccountContext], Iterator[Any]]
 ) -> Iterator[Any]:
     queue_items = settings.QUEUE_PAGES * len(accounts)
@@ -171,11 +184,25 @@ def _streams(
 
 
 def _shape(account_id: str, table: Callable[[str, list[dict[str, Any]]], Any] | None,
-           row: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Shape:
-    """Arrow tables (`table`) or dict rows (`row`) of one account's page."""
-    if table is not None:
-        return partial(table, account_id)
-    return lambda items: [row(account_id, item) for item in items]
+           row: Callable[[str, dict[str, Any]], dict[str, Any]], side: Side | None = None) -> Shape:
+    """What dlt gets of one account's page: arrow tables (`table`) or dict rows (`row`), then what
+    `side` makes of the page and its `included` resources for another table (None: nothing)."""
+
+    def shape(items: list[dict[str, Any]], included: list[dict[str, Any]]) -> list[Any]:
+        out = [table(account_id, items) if table is not None else [row(account_id, item) for item in items]]
+        extra = side(items, included) if side is not None else None
+        return out if extra is None else [*out, extra]
+
+    return shape
+
+
+def _attributions(account_id: str, arrow: bool, events: list[dict[str, Any]],
+                  included: list[dict[str, Any]]) -> Any:
+    """The page's attribution rows for table `event_attributions` (None when it has none)."""
+    rows = attribution_rows(account_id, events, included) if included else []
+    if not rows:
+        return None
+    return dlt.mark.with_table_name(attribution_table(rows) if arrow else rows, "event_attributions")
 
 
 def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, shape: Shape) -> Iterator[Any]:
@@ -192,7 +219,7 @@ def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, s
     ):
         if page.rows:
             report.rows += page.rows
-            yield page.data
+            yield from page.data
     account.report.on_progress(unit, 1.0, report.rows)
 
 

@@ -13,10 +13,18 @@ METRICS_PATH = "/api/metrics"
 PROFILES_PATH = "/api/profiles"
 EVENTS_PATH = "/api/events"
 ACCOUNTS_PATH = "/api/accounts"
+CAMPAIGNS_PATH = "/api/campaigns"
+CAMPAIGN_MESSAGES_PATH = "/api/campaigns/{id}/campaign-messages"
+FLOWS_PATH = "/api/flows"
+FLOW_ACTIONS_PATH = "/api/flows/{id}/flow-actions"
+FLOW_MESSAGES_PATH = "/api/flow-actions/{id}/flow-messages"
 
 # page[size] maxima (metrics has no page[size] parameter; it serves up to 200 per page)
 EVENTS_PAGE_SIZE = 1000
 PROFILES_PAGE_SIZE = 100
+CAMPAIGNS_PAGE_SIZE = 100
+FLOWS_PAGE_SIZE = 50  # also flow-actions and flow-messages
+CAMPAIGN_CHANNELS = ("email", "sms", "mobile_push")  # GET /api/campaigns requires one of them
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,12 @@ RATE_LIMITS: dict[str, Budget] = {
     PROFILES_PATH: Budget(burst=75, steady=750),
     EVENTS_PATH: Budget(burst=350, steady=3500),
     ACCOUNTS_PATH: Budget(burst=1, steady=15),
+    # each operation has its own bucket (endpoint-summary.json lists a limit per operation)
+    CAMPAIGNS_PATH: Budget(burst=10, steady=150),
+    CAMPAIGN_MESSAGES_PATH: Budget(burst=10, steady=150),
+    FLOWS_PATH: Budget(burst=3, steady=60),
+    FLOW_ACTIONS_PATH: Budget(burst=3, steady=60),
+    FLOW_MESSAGES_PATH: Budget(burst=3, steady=60),
 }
 # additional-fields[profile]=predictive_analytics has its own, much lower limit
 PREDICTIVE_BUDGET = Budget(burst=10, steady=150)
@@ -43,12 +57,34 @@ SCOPES: dict[str, str] = {
     PROFILES_PATH: "profiles:read",
     EVENTS_PATH: "events:read",
     ACCOUNTS_PATH: "accounts:read",
+    CAMPAIGNS_PATH: "campaigns:read",
+    CAMPAIGN_MESSAGES_PATH: "campaigns:read",
+    FLOWS_PATH: "flows:read",
+    FLOW_ACTIONS_PATH: "flows:read",
+    FLOW_MESSAGES_PATH: "flows:read",
 }
+# the paths of the SCOPES keys with an `{id}` segment, matched segment by segment
+_TEMPLATES = [key.strip("/").split("/") for key in SCOPES if "{id}" in key]
 
-OBJECTS = ("profiles", "events")
+
+def endpoint_of(path: str) -> str:
+    """The endpoint key (a SCOPES/RATE_LIMITS key) of a request path: `/api/flows/X/flow-actions`
+    -> `/api/flows/{id}/flow-actions`; a path without one is returned as is."""
+    parts = path.rstrip("/").strip("/").split("/")
+    for template in _TEMPLATES:
+        same = len(template) == len(parts)
+        if same and all(t in ("{id}", p) for t, p in zip(template, parts, strict=False)):
+            return "/" + "/".join(template)
+    return path.rstrip("/")
+
+
+# campaigns: campaigns + campaign_messages; flows: flows + flow_actions + flow_messages; events also
+# load event_attributions
+OBJECTS = ("profiles", "events", "campaigns", "flows")
 ALWAYS_SYNCED = ("metrics",)  # read for every account on every run: the events models need them
 # the key of each resource's cursor in its dlt state (per account id; at the top before accounts)
-CURSOR_KEYS = {"metrics": "last_run", "profiles": "cursor", "events": "cursors"}
+CURSOR_KEYS = {"metrics": "last_run", "profiles": "cursor", "events": "cursors", "campaigns": "cursor",
+               "flows": "cursor"}
 HISTORY_WINDOWS: dict[str, timedelta | None] = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),
@@ -61,6 +97,7 @@ DEFAULT_LOOKBACK = timedelta(hours=1)
 # Parallel extraction: worker threads per resource and how finely a window is cut.
 EVENTS_WORKERS = 16
 PROFILES_WORKERS = 4
+MARKETING_WORKERS = 2  # campaigns and flows each: their budgets (10/s, 3/s) need no more
 SLICES_PER_WORKER = 2  # a start; idle workers then split the busiest slice
 MIN_SLICE = timedelta(minutes=1)
 # pages buffered between the fetching threads and dlt (bounds memory: ~1 MB per events page)
