@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from loader.errors import SyncError
+from loader.source.options import SourceOptions
 from loader.sync_observer import NullObserver, Unit
 from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
@@ -24,6 +25,9 @@ from tests.fixtures.expected_raw import (
     truth_profiles,
 )
 from tests.fixtures.warehouse import Warehouse
+
+# a periodic events run re-reads max(lookback, attribution_window) before its cursor (late credit)
+REREAD = SourceOptions().attribution_lookback
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +60,7 @@ def test_two_accounts_with_colliding_ids_load_exactly(
     first = warehouse.sync()
     assert {unit: done.kind for unit, done in first.objects.items()} == {
         Unit(name, obj): "historical"
-        for name in ("alpha", "beta") for obj in ("metrics", "profiles", "events")}
+        for name in ("alpha", "beta") for obj in ("metrics", "profiles", "events", "campaigns", "flows")}
     assert first.account_ids == {"alpha": alpha.account_id, "beta": beta.account_id}
     tables = loaded(warehouse)
     shared = set(tables["events"][alpha.account_id]) & set(tables["events"][beta.account_id])
@@ -71,7 +75,7 @@ def test_two_accounts_with_colliding_ids_load_exactly(
     beta.emulator.grow(new_events=25, new_profiles=4)
     second = warehouse.sync()
     assert {done.kind for done in second.objects.values()} == {"periodic"}
-    assert second.objects[Unit("beta", "events")].cursor_from == first.run_start - timedelta(hours=1)
+    assert second.objects[Unit("beta", "events")].cursor_from == first.run_start - REREAD
     tables = loaded(warehouse)
     for running in (alpha, beta):
         check_account(tables, running, second.run_start)
@@ -124,7 +128,7 @@ def test_a_revoked_key_fails_its_account_alone(warehouse: Warehouse, two_account
     observer = RevokeOnStart(beta)
     settings = SyncSettings.resolve(pipelines_dir=warehouse.pipelines_dir, destination=warehouse.name)
     second = run_sync(settings, pipeline=warehouse.pipeline(), observer=observer)
-    beta_units = {Unit("beta", obj) for obj in ("metrics", "profiles", "events")}
+    beta_units = {Unit("beta", obj) for obj in ("metrics", "profiles", "events", "campaigns", "flows")}
     assert set(second.failed) == beta_units == set(observer.failed)
     error = second.failed[Unit("beta", "events")]
     assert isinstance(error, SyncError) and error.code == "401" and "account beta" in error.where
@@ -139,7 +143,7 @@ def test_a_revoked_key_fails_its_account_alone(warehouse: Warehouse, two_account
     third = warehouse.sync()
     assert not third.failed
     # beta's cursor did not move on the failed run: it continues from the first run
-    assert third.objects[Unit("beta", "events")].cursor_from == first.run_start - timedelta(hours=1)
+    assert third.objects[Unit("beta", "events")].cursor_from == first.run_start - REREAD
     tables = loaded(warehouse)
     for running in (alpha, beta):
         check_account(tables, running, third.run_start)

@@ -55,12 +55,15 @@ def test_missing_scope_names_it_and_writes_nothing(duckdb_warehouse: Warehouse, 
 
 
 def test_a_missing_object_scope_fails_that_object_alone(duckdb_warehouse: Warehouse, make_emulator) -> None:
-    running = make_emulator(scopes=("accounts:read", "metrics:read", "profiles:read"))
+    running = make_emulator(scopes=("accounts:read", "metrics:read", "profiles:read", "flows:read"))
     result = duckdb_warehouse.sync()
-    events = Unit("default", "events")
-    assert set(result.failed) == {events}
+    events, campaigns = Unit("default", "events"), Unit("default", "campaigns")
+    assert set(result.failed) == {events, campaigns}
     message = str(result.failed[events])
     assert "403" in message and "events:read" in message and "GET /api/events" in message
+    message = str(result.failed[campaigns])
+    assert "403" in message and "campaigns:read" in message and "GET /api/campaigns" in message
+    assert "flows" in duckdb_warehouse.tables() and "campaigns" not in duckdb_warehouse.tables()
     assert "events" not in duckdb_warehouse.tables()
     profiles = warehouse_profiles(duckdb_warehouse)
     assert_same(profiles, truth_profiles(running.emulator.truth.profiles()), "profiles")
@@ -68,7 +71,8 @@ def test_a_missing_object_scope_fails_that_object_alone(duckdb_warehouse: Wareho
 
 def _cursors(warehouse: Warehouse, account_id: str) -> dict[str, object]:
     resources = warehouse.pipeline().state["sources"]["klaviyo"]["resources"]
-    return {name: resources[name]["accounts"][account_id] for name in ("metrics", "profiles", "events")}
+    names = ("metrics", "profiles", "events", "campaigns", "flows")
+    return {name: resources[name]["accounts"][account_id] for name in names}
 
 
 def test_malformed_page_fails_its_object_without_moving_its_cursor(warehouse: Warehouse, emulator) -> None:

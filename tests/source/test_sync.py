@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from loader.source.options import SourceOptions
 from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
     METRIC_COLUMNS,
@@ -20,6 +21,9 @@ from tests.fixtures.expected_raw import (
     warehouse_profiles,
 )
 from tests.fixtures.warehouse import Warehouse
+
+# a periodic events run re-reads max(lookback, attribution_window) before its cursor (late credit)
+REREAD = SourceOptions().attribution_lookback
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +40,8 @@ def check_all(warehouse: Warehouse, emulator, until) -> None:
 def test_full_sync_loads_exactly_what_the_api_serves(warehouse: Warehouse, emulator) -> None:
     result = warehouse.sync()
     assert {o.name: o.kind for o in result.objects.values()} == {
-        "metrics": "historical", "profiles": "historical", "events": "historical"}
+        "metrics": "historical", "profiles": "historical", "events": "historical", "campaigns": "historical",
+        "flows": "historical"}
     future = emulator.emulator.truth.events(since=result.run_start)
     assert future, "the emulator serves future-dated events; they must wait for their time"
     check_all(warehouse, emulator, until=result.run_start)
@@ -52,7 +57,7 @@ def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, e
     assert second.objects["events"].kind == "periodic"
     assert second.objects["profiles"].kind == "periodic"
     # the second run only read from the first run's start minus the lookback
-    assert second.objects["events"].cursor_from == first.run_start - timedelta(hours=1)
+    assert second.objects["events"].cursor_from == first.run_start - REREAD
     check_all(warehouse, emulator, until=second.run_start)
     # a third run with nothing new changes nothing
     before = warehouse.rows("events", EVENT_COLUMNS)
@@ -62,15 +67,16 @@ def test_second_run_picks_up_new_late_future_and_updated(warehouse: Warehouse, e
 
 
 def test_events_later_than_the_lookback_need_reconcile(duckdb_warehouse: Warehouse, emulator) -> None:
-    first = duckdb_warehouse.sync(objects=("events",))
+    # without the attribution re-read (7d by default), which would pick them up
+    first = duckdb_warehouse.sync(objects=("events",), attribution_window="0")
     emulator.emulator.grow(late_events=12, late_by=timedelta(hours=5))
     late = {e["id"] for e in emulator.emulator.truth.events(until=first.run_start)} - {
         r[0] for r in duckdb_warehouse.rows("events", "id")}
     assert len(late) == 12
-    duckdb_warehouse.sync(objects=("events",))
+    duckdb_warehouse.sync(objects=("events",), attribution_window="0")
     loaded = {r[0] for r in duckdb_warehouse.rows("events", "id")}
     assert not late & loaded, "5 h late events are outside the 1 h lookback"
-    result = duckdb_warehouse.sync(objects=("events",), reconcile="7d")
+    result = duckdb_warehouse.sync(objects=("events",), reconcile="7d", attribution_window="0")
     loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, truth_events(emulator.emulator.truth.events(until=result.run_start)), "events")
 
