@@ -140,3 +140,30 @@ def test_get_events_with_includes_deserialize(served):
     profile_ids = {e.relationships.profile.data.id for e in page.data}
     assert profile_ids == {i["id"] for i in page.included if i["type"] == "profile"}
     assert emulator.stats.as_dict()["statuses"] == {"200": 1}
+
+
+def test_get_flows_actions_and_messages_walk_the_truth(served):
+    """Flows, their actions and messages deserialize into the SDK's models (its 2026-10-15 flow shapes
+    are 2026-07-15's; its campaigns are not: 2026-10-15 campaigns carry a `definition` instead, so the
+    campaign endpoints are checked against the 2026-07-15 OpenAPI files only)."""
+    emulator, client = served
+    truth = emulator.truth
+    flows, _ = walk(client.Flows.get_flows, page_size=2)
+    assert sorted(f.id for f in flows) == sorted(f["id"] for f in truth.flows()
+                                                 if not f["attributes"]["archived"])
+    for flow in flows:
+        actions, _ = walk(client.Flows.get_actions_for_flow, id=flow.id, page_size=2)
+        assert [a.id for a in actions] == [a["id"] for a in truth.flow_actions()[flow.id]]
+        for action in actions:
+            messages, _ = walk(client.Flows.get_flow_action_messages, id=action.id)
+            assert sorted(m.id for m in messages) == sorted(m["id"] for m in truth.flow_messages()[action.id])
+
+
+def test_get_events_with_attributions_deserialize(served):
+    emulator, client = served
+    page = client.Events.get_events(include=["attributions"], page_size=1000)
+    attributions = [i for i in page.included if i["type"] == "attribution"]
+    credited = {e.id for e in page.data if e.relationships.attributions is not None
+                and e.relationships.attributions.data}
+    assert attributions and credited == {a["relationships"]["event"]["data"]["id"] for a in attributions}
+    assert credited <= set(emulator.truth.attributions())
