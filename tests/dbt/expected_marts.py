@@ -89,8 +89,17 @@ def profile_rows(profiles: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
     return rows
 
 
-def event_rows(events: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+ATTRIBUTED = ("attributed_campaign_id", "attributed_campaign_message_id", "attributed_flow_id",
+              "attributed_flow_message_id")
+
+
+def event_rows(
+    events: list[dict[str, Any]], metrics: list[dict[str, Any]],
+    credit: dict[Key, dict[str, Any]] | None = None,
+) -> dict[Key, dict[str, Any]]:
+    """`credit`: (account_id, event_id) -> attributed_* values (default: no attribution, all NULL)."""
     by_metric = metric_rows(metrics)
+    credit = credit or {}
     rows = {}
     for e in events:
         attrs, rel = e["attributes"], e.get("relationships") or {}
@@ -111,5 +120,6 @@ def event_rows(events: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> d
             "uuid": attrs.get("uuid"),
             "value": number((properties or {}).get("$value")),
             "event_properties": properties,
+            **{name: (credit.get((e["account_id"], e["id"])) or {}).get(name) for name in ATTRIBUTED},
         }
     return rows

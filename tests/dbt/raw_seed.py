@@ -350,6 +350,14 @@ _COLUMNS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 _ROWS = {"accounts": _account_rows, "metrics": _metric_rows, "profiles": _profile_rows, "events": _event_rows}
+# the marketing tables (campaigns, flows, attributions, deletions): rows and columns in
+# tests/dbt/marketing_seed.py, merge keys here (every other table merges on account_id + id)
+_KEYS: dict[str, list[str]] = {}
+
+
+def register_table(name: str, rows: Any, columns: dict[str, dict[str, Any]], key: list[str]) -> None:
+    """Add a raw table to `load_raw` (rows: resources -> row dicts without account_id)."""
+    _ROWS[name], _COLUMNS[name], _KEYS[name] = rows, columns, key
 _ACCOUNT_ID = {"account_id": {"data_type": "text", "nullable": False}}
 
 
@@ -367,7 +375,7 @@ def load_raw(
     pipeline: dlt.Pipeline, batch: dict[str, list[dict[str, Any]]], *, with_account: bool = True,
     nullable_account: bool = False,
 ) -> None:
-    """Write API resources into klaviyo_raw.<accounts|metrics|profiles|events> (one dlt load).
+    """Write API resources into klaviyo_raw.<accounts|metrics|profiles|events|...> (one dlt load).
 
     `with_account=False`: the previous release's raw shape (no account_id, no accounts table);
     `nullable_account`: account_id added as a nullable column (to tables holding rows without one)."""
@@ -379,7 +387,7 @@ def load_raw(
             dlt.resource(
                 raw_table_rows(name, items, with_account=with_account),
                 name=name,
-                primary_key=["account_id", "id"] if with_account else "id",
+                primary_key=["account_id", *_KEYS.get(name, ["id"])] if with_account else "id",
                 write_disposition=_MERGE,
                 columns={**account_column, **_COLUMNS[name]} if with_account else _COLUMNS[name],
             )

@@ -27,7 +27,8 @@ CONTRACT = {
                         "properties", "subscriptions", "predictive_analytics", "_loaded_at"],
     "klaviyo_event": ["account_id", "event_id", "metric_id", "metric_name", "integration_name",
                       "integration_category", "profile_id", "occurred_at", "event_timestamp", "uuid", "value",
-                      "event_properties", "_loaded_at"],
+                      "event_properties", "_loaded_at", "attributed_campaign_id",
+                      "attributed_campaign_message_id", "attributed_flow_id", "attributed_flow_message_id"],
 }
 KEYS = MART_KEYS
 

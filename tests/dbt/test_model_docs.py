@@ -37,7 +37,9 @@ def test_the_sources_yaml_defines_only_sources() -> None:
     content = yaml.safe_load(SOURCES_YAML.read_text())
     assert set(content) == {"version", "sources"}
     tables = [t["name"] for s in content["sources"] for t in s["tables"]]
-    assert tables == ["_dlt_loads", "accounts", "metrics", "profiles", "events"]
+    assert tables == ["_dlt_loads", "accounts", "metrics", "profiles", "events", "campaigns",
+                      "campaign_messages", "flows", "flow_actions", "flow_messages", "event_attributions",
+                      "deletions"]
     for source in content["sources"]:
         for table in source["tables"]:
             assert table.get("description", "").strip(), table["name"]
@@ -51,7 +53,9 @@ def test_every_model_and_every_listed_column_is_described_next_to_it() -> None:
     assert {p.stem for p in sql_files} == set(documented)
     assert {p.stem for p in sql_files if p.parent.name == "staging"} == {
         "stg_klaviyo__loads", "stg_klaviyo__accounts", "stg_klaviyo__metrics", "stg_klaviyo__profiles",
-        "stg_klaviyo__events",
+        "stg_klaviyo__events", "stg_klaviyo__campaigns", "stg_klaviyo__campaign_messages",
+        "stg_klaviyo__flows", "stg_klaviyo__flow_actions", "stg_klaviyo__flow_messages",
+        "stg_klaviyo__event_attributions", "stg_klaviyo__deletions",
     }
     for sql in sql_files:
         path, model = documented[sql.stem]

@@ -11,13 +11,17 @@ import pytest
 
 from tests.dbt.cross_warehouse.scenario import (
     KEYS,
+    MARKETING_MART_KEYS,
     Batch,
+    MarketingRun,
+    MarketingRunChecks,
     Snapshot,
     TwoLoadRun,
     TwoLoadRunChecks,
     dbt_build,
+    marketing_variables,
     normalise,
-    order_by,
+    run_marketing_loads,
     run_two_loads,
 )
 from tests.dbt.cross_warehouse.seed_sql import RawSeeder
@@ -36,36 +40,71 @@ def _profile_env(server: FakesnowServer, database: str) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def two_load_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
-    database = f"kws_{uuid.uuid4().hex[:8]}"
-    connection = fakesnow_server.connect()
-    cursor = connection.cursor()
-    cursor.execute(f"create database {database}")
-    cursor.execute(f"create schema {database}.klaviyo_raw")
-    seeder = RawSeeder("snowflake", f"{database}.klaviyo_raw")
-    for statement in seeder.create_tables():
-        cursor.execute(statement)
+class _Database:
+    """A fresh fakesnow database with the raw tables, a seeder and a mart reader."""
 
-    def seed(batch: Batch, load_id: str, finished_at: datetime) -> None:
-        for statement in seeder.load(batch, load_id, finished_at):
-            cursor.execute(statement)
+    def __init__(self, server: FakesnowServer, *, marketing: bool = False) -> None:
+        self.name = f"kws_{uuid.uuid4().hex[:8]}"
+        self.connection = server.connect()
+        self.cursor = self.connection.cursor()
+        self.cursor.execute(f"create database {self.name}")
+        self.cursor.execute(f"create schema {self.name}.klaviyo_raw")
+        self.seeder = RawSeeder("snowflake", f"{self.name}.klaviyo_raw")
+        for statement in self.seeder.create_tables(marketing=marketing):
+            self.cursor.execute(statement)
 
-    def read_marts() -> Snapshot:
+    def seed(self, batch: Batch, load_id: str, finished_at: datetime) -> None:
+        for statement in self.seeder.load(batch, load_id, finished_at):
+            self.cursor.execute(statement)
+
+    def read(self, keys: dict[str, tuple[str, ...]]) -> Snapshot:
         snapshot = {}
-        for mart in KEYS:
-            cursor.execute(f"select * from {database}.klaviyo.{mart} order by {order_by(mart)}")
-            names = [d[0] for d in cursor.description]
-            snapshot[mart] = [normalise(dict(zip(names, r, strict=True))) for r in cursor.fetchall()]
+        for mart, key in keys.items():
+            self.cursor.execute(f"select * from {self.name}.klaviyo.{mart} order by {', '.join(key)}")
+            names = [d[0] for d in self.cursor.description]
+            snapshot[mart] = [_null_epoch(normalise(dict(zip(names, r, strict=True))))
+                              for r in self.cursor.fetchall()]
         return snapshot
 
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _null_epoch(row: dict[str, object]) -> dict[str, object]:
+    """fakesnow's server sends a NULL TIMESTAMP_NTZ as 1970-01-01 (Snowflake sends NULL); no seeded
+    timestamp is the epoch, so read it back as NULL (e.g. first_send_at of a message never sent)."""
+    return {k: None if v == _EPOCH else v for k, v in row.items()}
+
+
+@pytest.fixture(scope="module")
+def two_load_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory) -> TwoLoadRun:
+    db = _Database(fakesnow_server)
     work: Path = tmp_path_factory.mktemp("dbt-snowflake")
-    env = _profile_env(fakesnow_server, database)
+    env = _profile_env(fakesnow_server, db.name)
     try:
-        return run_two_loads(seed, lambda: dbt_build("snowflake", env, work), read_marts)
+        return run_two_loads(db.seed, lambda: dbt_build("snowflake", env, work), lambda: db.read(KEYS))
     finally:
-        connection.close()
+        db.connection.close()
+
+
+@pytest.fixture(scope="module")
+def marketing_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory) -> MarketingRun:
+    db = _Database(fakesnow_server, marketing=True)
+    work: Path = tmp_path_factory.mktemp("dbt-snowflake-marketing")
+    env = _profile_env(fakesnow_server, db.name)
+
+    def build(full_refresh: bool) -> object:
+        return dbt_build("snowflake", env, work, marketing_variables(), full_refresh=full_refresh)
+
+    try:
+        return run_marketing_loads(db.seed, build, lambda: db.read(MARKETING_MART_KEYS))
+    finally:
+        db.connection.close()
 
 
 class TestSnowflake(TwoLoadRunChecks):
     """The shared two-load checks on Snowflake (fakesnow)."""
+
+
+class TestSnowflakeMarketing(MarketingRunChecks):
+    """Campaigns, flows, attribution and performance on Snowflake (fakesnow)."""

@@ -11,7 +11,7 @@ from typing import Any
 MART_KEYS = {"klaviyo_account": ("account_id",), "klaviyo_metric": ("account_id", "metric_id"),
              "klaviyo_profile": ("account_id", "profile_id"), "klaviyo_event": ("account_id", "event_id")}
 JSON_COLUMNS = {"integration", "location", "properties", "subscriptions", "predictive_analytics",
-                "event_properties"}
+                "event_properties", "audiences", "definition"}
 
 
 def _normalise(column: str, value: Any) -> Any:

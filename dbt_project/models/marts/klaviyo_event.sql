@@ -10,15 +10,63 @@
 -- build are read (new, late-arriving and re-read events alike), deduplicated (latest per account and
 -- id) and merged on (account_id, event_id). The metric is the event's own account's (joined on
 -- account_id and metric_id); its name is taken as of the build that first wrote the event: rebuild
--- with --full-refresh after renaming a metric.
-with events as (
+-- with --full-refresh after renaming a metric. The attributed_* columns are Klaviyo's own credit
+-- (klaviyo_event_attribution): an event whose credit arrives in a later load (late credit, days after
+-- the order) is read again and rewritten with it, keeping its own `_loaded_at`.
+{% set attributions_enabled = var('klaviyo_event_attributions_enabled', false) %}
+{% if is_incremental() %}
+{% set high_water_mark = klaviyo_warehouse.incremental_high_water_mark(this) %}
+{% endif %}
+with new_events as (
 
     select * from {{ ref('stg_klaviyo__events') }}
     {% if is_incremental() %}
-    where _loaded_at > {{ klaviyo_warehouse.incremental_high_water_mark(this) }}
+    where _loaded_at > {{ high_water_mark }}
     {% endif %}
 
 ),
+
+{% if attributions_enabled %}
+attributions as (
+
+    select * from {{ ref('klaviyo_event_attribution') }}
+
+),
+{% endif %}
+
+{% if attributions_enabled and is_incremental() %}
+late_credit as (
+
+    select distinct account_id, event_id
+    from attributions
+    where _loaded_at > {{ high_water_mark }}
+
+),
+
+credited_events as (
+
+    select stg_events.*
+    from {{ ref('stg_klaviyo__events') }} as stg_events
+    inner join late_credit
+        on stg_events.account_id = late_credit.account_id
+        and stg_events.event_id = late_credit.event_id
+
+),
+
+events as (
+
+    select * from new_events
+    union all
+    select * from credited_events
+
+),
+{% else %}
+events as (
+
+    select * from new_events
+
+),
+{% endif %}
 
 ranked as (
 
@@ -35,6 +83,44 @@ metrics as (
 
 ),
 
+{% if attributions_enabled %}
+-- one credit per kind: the campaign attribution and the flow attribution with the lowest id
+ranked_credit as (
+
+    select
+        attributions.*,
+        row_number() over (
+            partition by account_id, event_id,
+                case when coalesce(campaign_id, campaign_message_id) is null then 0 else 1 end
+            order by attribution_id) as campaign_rank,
+        row_number() over (
+            partition by account_id, event_id,
+                case when coalesce(flow_id, flow_message_id) is null then 0 else 1 end
+            order by attribution_id) as flow_rank
+    from attributions
+    where exists (
+        select 1 from ranked
+        where ranked.account_id = attributions.account_id
+          and ranked.event_id = attributions.event_id
+    )
+
+),
+
+credit as (
+
+    select
+        account_id,
+        event_id,
+        max(case when campaign_rank = 1 then campaign_id end) as attributed_campaign_id,
+        max(case when campaign_rank = 1 then campaign_message_id end) as attributed_campaign_message_id,
+        max(case when flow_rank = 1 then flow_id end) as attributed_flow_id,
+        max(case when flow_rank = 1 then flow_message_id end) as attributed_flow_message_id
+    from ranked_credit
+    group by account_id, event_id
+
+),
+{% endif %}
+
 final as (
 
     select
@@ -50,11 +136,27 @@ final as (
         ranked.uuid,
         ranked.value,
         ranked.event_properties,
-        ranked._loaded_at
+        ranked._loaded_at,
+        {% if attributions_enabled -%}
+        credit.attributed_campaign_id,
+        credit.attributed_campaign_message_id,
+        credit.attributed_flow_id,
+        credit.attributed_flow_message_id
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }}) as attributed_campaign_id,
+        cast(null as {{ dbt.type_string() }}) as attributed_campaign_message_id,
+        cast(null as {{ dbt.type_string() }}) as attributed_flow_id,
+        cast(null as {{ dbt.type_string() }}) as attributed_flow_message_id
+        {%- endif %}
     from ranked
     left join metrics
         on ranked.account_id = metrics.account_id
         and ranked.metric_id = metrics.metric_id
+    {% if attributions_enabled %}
+    left join credit
+        on ranked.account_id = credit.account_id
+        and ranked.event_id = credit.event_id
+    {% endif %}
     where ranked.row_rank = 1
 
 )

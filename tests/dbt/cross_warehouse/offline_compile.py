@@ -8,7 +8,7 @@ one inline query holding each probe and returns each probe's rendered SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,13 @@ _MARKER = "-- probe:"
 class OfflineCompiler:
     target: str
     work_dir: Path
+    variables: dict[str, Any] = field(default_factory=dict)  # more --vars (e.g. the marketing tables on)
 
     def _invoke(self, command: list[str]) -> Any:
         project = find_dbt_project()
         paths = DbtPaths(project, profiles_dir(project), self.work_dir / "target", self.work_dir / "logs")
         args = dbt_args([*command, *OFFLINE], paths, target=self.target,
-                        variables={"klaviyo_offline_compile": True})
+                        variables={"klaviyo_offline_compile": True, **self.variables})
         result = invoke_dbt(args, DUMMY_ENV[self.target])
         if not result.success:
             raise AssertionError(f"dbt {command[0]} --target {self.target} failed: {result.exception!r}")

@@ -8,6 +8,7 @@ The raw data is two Klaviyo accounts whose ids collide (tests/dbt/raw_seed.TwoAc
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ from typing import Any
 
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_project import find_dbt_project, profiles_dir
+from tests.dbt.expected_marketing import MARKETING_KEYS, event_credit, expected_marketing_marts
 from tests.dbt.expected_marts import account_rows, event_rows, metric_rows, profile_rows
+from tests.dbt.marketing_seed import MARKETING_VARS, MarketingData
 from tests.dbt.raw_seed import ACCOUNT_IDS, TwoAccounts
 from tests.dbt.warehouse_rows import MART_KEYS
 
@@ -30,7 +33,7 @@ KEYS = MART_KEYS  # mart -> its key columns
 def order_by(mart: str) -> str:
     return ", ".join(KEYS[mart])
 JSON_COLUMNS = {"integration", "location", "properties", "subscriptions", "predictive_analytics",
-                "event_properties"}
+                "event_properties", "audiences", "definition"}
 
 
 @dataclass
@@ -42,11 +45,14 @@ class TwoLoadRun:
     snapshots: dict[str, Snapshot] = field(default_factory=dict)
 
 
-def dbt_build(target: str, env: Mapping[str, str], work_dir: Path) -> Any:
+def dbt_build(target: str, env: Mapping[str, str], work_dir: Path, variables: dict[str, Any] | None = None,
+              full_refresh: bool = False) -> Any:
     """`dbt build` of the package in this process, with the committed env-var-only profiles.yml."""
     project = find_dbt_project()
     paths = DbtPaths(project, profiles_dir(project), work_dir / "target", work_dir / "logs")
-    return invoke_dbt(dbt_args(["build"], paths, target=target), {"KLAVIYO_DBT_THREADS": "2", **env})
+    command = ["build", *(["--full-refresh"] if full_refresh else [])]
+    return invoke_dbt(dbt_args(command, paths, target=target, variables=variables),
+                      {"KLAVIYO_DBT_THREADS": "2", **env})
 
 
 def run_two_loads(
@@ -174,3 +180,91 @@ class TwoLoadRunChecks:
     def test_second_load_is_merged_incrementally_without_duplicates(self, two_load_run: TwoLoadRun) -> None:
         assert_marts_match(two_load_run.snapshots["second"], expected_marts(two_load_run.data))
         assert_incremental(two_load_run)
+
+
+# --- campaigns, flows, attribution and performance (tests/dbt/marketing_seed.py) -------------------------
+
+MARKETING_MART_KEYS = {**MARKETING_KEYS, "klaviyo_event": ("account_id", "event_id")}
+BOOLEAN_COLUMNS = {"is_archived", "is_deleted", "is_test_account"}
+
+
+@dataclass
+class MarketingRun:
+    data: MarketingData
+    expected: dict[str, dict[str, dict[Any, dict[str, Any]]]] = field(default_factory=dict)
+    builds: dict[str, Any] = field(default_factory=dict)
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+
+
+def marketing_variables() -> dict[str, Any]:
+    """Every marketing table on, as the loader passes them when the raw tables exist."""
+    return {name: True for name in MARKETING_VARS.values()}
+
+
+def _marketing_expected(data: MarketingData) -> dict[str, dict[Any, dict[str, Any]]]:
+    marts = expected_marketing_marts(data)
+    marts["klaviyo_event"] = event_rows(data.table("events"), data.table("metrics"), event_credit(data))
+    return copy.deepcopy(marts)
+
+
+def run_marketing_loads(
+    seed: Callable[[Batch, str, datetime], None],
+    build: Callable[[bool], Any],
+    read_marts: Callable[[], Snapshot],
+) -> MarketingRun:
+    """Load 1 -> build; load 2 (late credit, new events, edits, deletions) -> incremental build ->
+    full-refresh build; `build(full_refresh)`."""
+    run = MarketingRun(MarketingData.initial())
+    seed(run.data.everything(), "1000000001.000001", datetime.now(timezone.utc))
+    run.expected["first"] = _marketing_expected(run.data)
+    run.builds["first"] = build(False)
+    run.snapshots["first"] = read_marts()
+    seed(run.data.grow(), "1000000002.000002", datetime.now(timezone.utc))
+    run.expected["second"] = _marketing_expected(run.data)
+    run.builds["second"] = build(False)
+    run.snapshots["second"] = read_marts()
+    run.builds["full_refresh"] = build(True)
+    run.snapshots["full_refresh"] = read_marts()
+    return run
+
+
+def _comparable(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k != "_loaded_at"}
+    for name in BOOLEAN_COLUMNS & set(out):
+        if isinstance(out[name], int):  # bit/number where there is no boolean
+            out[name] = bool(out[name])
+    return out
+
+
+def assert_marketing_marts_match(snapshot: Snapshot, expected: dict[str, dict[Any, dict[str, Any]]]) -> None:
+    for mart, key in MARKETING_MART_KEYS.items():
+        ids = [tuple(row[k] for k in key) for row in snapshot[mart]]
+        assert len(ids) == len(set(ids)), f"{mart}: duplicate {key}s"
+        assert set(ids) == set(expected[mart]), mart
+        for row, row_key in zip(snapshot[mart], ids, strict=True):
+            actual = _comparable(row)
+            wanted = expected[mart][row_key]
+            differ = {k: (actual.get(k), wanted.get(k)) for k in set(actual) | set(wanted)
+                      if k not in actual or k not in wanted or actual[k] != wanted[k]}
+            assert not differ, f"{mart} {row_key}: (actual, expected) {differ}"
+
+
+class MarketingRunChecks:
+    """The campaign/flow/attribution checks every warehouse must pass (fixture `marketing_run`)."""
+
+    def test_marketing_builds_run_every_model_and_test(self, marketing_run: MarketingRun) -> None:
+        for step, result in marketing_run.builds.items():
+            assert build_failures(result) == [], step
+            assert len([r for r in result.result if r.node.resource_type == "model"]) == 9 + 7 + 8, step
+
+    def test_marketing_first_build_matches_the_ground_truth(self, marketing_run: MarketingRun) -> None:
+        assert_marketing_marts_match(marketing_run.snapshots["first"], marketing_run.expected["first"])
+
+    def test_marketing_incremental_build_after_late_credit_is_exact(
+        self, marketing_run: MarketingRun
+    ) -> None:
+        assert_marketing_marts_match(marketing_run.snapshots["second"], marketing_run.expected["second"])
+
+    def test_marketing_full_refresh_equals_the_incremental_build(self, marketing_run: MarketingRun) -> None:
+        run = marketing_run
+        assert_marketing_marts_match(run.snapshots["full_refresh"], run.expected["second"])

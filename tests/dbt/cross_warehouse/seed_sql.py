@@ -27,6 +27,26 @@ COLUMNS: dict[str, dict[str, str]] = {
     "events": {"account_id": TEXT, "id": TEXT, "datetime": TIMESTAMP, "timestamp": BIGINT, "metric_id": TEXT,
                "profile_id": TEXT, "uuid": TEXT, "attributes": JSON},
 }
+# the marketing tables (tests/dbt/marketing_seed.py): rows from raw_seed's registered row builders
+MARKETING_COLUMNS: dict[str, dict[str, str]] = {
+    "campaigns": {"account_id": TEXT, "id": TEXT, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+                  "attributes": JSON, "relationships": JSON},
+    "campaign_messages": {"account_id": TEXT, "id": TEXT, "campaign_id": TEXT, "created_at": TIMESTAMP,
+                          "updated_at": TIMESTAMP, "attributes": JSON, "relationships": JSON},
+    "flows": {"account_id": TEXT, "id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "attributes": JSON,
+              "relationships": JSON},
+    "flow_actions": {"account_id": TEXT, "id": TEXT, "flow_id": TEXT, "created": TIMESTAMP,
+                     "updated": TIMESTAMP,
+                     "attributes": JSON},
+    "flow_messages": {"account_id": TEXT, "id": TEXT, "flow_action_id": TEXT, "created": TIMESTAMP,
+                      "updated": TIMESTAMP, "attributes": JSON},
+    "event_attributions": {"account_id": TEXT, "event_id": TEXT, "attribution_id": TEXT,
+                           "attributed_event_id": TEXT, "campaign_id": TEXT, "campaign_message_id": TEXT,
+                           "flow_id": TEXT, "flow_message_id": TEXT, "flow_message_variation_id": TEXT},
+    "deletions": {"account_id": TEXT, "object": TEXT, "id": TEXT, "detected_at": TIMESTAMP, "reason": TEXT},
+}
+MERGE_KEYS = {"event_attributions": ("event_id", "attribution_id"), "deletions": ("object", "id")}
+ALL_COLUMNS = {**COLUMNS, **MARKETING_COLUMNS}
 LOADS_COLUMNS = {"load_id": TEXT, "schema_name": TEXT, "status": BIGINT, "inserted_at": TIMESTAMP,
                  "schema_version_hash": TEXT}
 _TYPES = {
@@ -37,6 +57,10 @@ _TYPES = {
 
 def raw_rows(table: str, resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """API resources -> the raw table's rows, as the loader writes them (contract.md)."""
+    if table in MARKETING_COLUMNS:
+        from tests.dbt.raw_seed import raw_table_rows
+
+        return raw_table_rows(table, list(resources))
     rows = []
     for r in resources:
         attrs, rel = r["attributes"], r.get("relationships") or {}
@@ -87,20 +111,22 @@ class RawSeeder:
             return f"CAST({self._string(stamp)} AS {_TYPES[self.dialect][TIMESTAMP]})"
         return self._string(str(value))
 
-    def create_tables(self) -> list[str]:
+    def create_tables(self, *, marketing: bool = False) -> list[str]:
+        """The raw tables (with `marketing`, also campaigns, flows, attributions and deletions)."""
         types = _TYPES[self.dialect]
         statements = []
-        for name, columns in [*COLUMNS.items(), ("_dlt_loads", LOADS_COLUMNS)]:
+        tables = {**COLUMNS, **(MARKETING_COLUMNS if marketing else {})}
+        for name, columns in [*tables.items(), ("_dlt_loads", LOADS_COLUMNS)]:
             defs = [f"{col} {types[kind]}" for col, kind in columns.items()]
             if name != "_dlt_loads":
                 defs += [f"_dlt_load_id {types[TEXT]} NOT NULL", f"_dlt_id {types[TEXT]} NOT NULL"]
             statements.append(f"CREATE TABLE {self._table(name)} ({', '.join(defs)})")
         return statements
 
-    def _delete_keys(self, table: str, keys: list[tuple[str, str]]) -> str:
-        """dlt's merge: drop the rows whose (account_id, id) the load brings again."""
-        listed = ", ".join(self._string(f"{account_id}/{i}") for account_id, i in sorted(set(keys)))
-        key = "CONCAT(account_id, '/', id)"
+    def _delete_keys(self, table: str, keys: list[tuple[str, ...]]) -> str:
+        """dlt's merge: drop the rows whose (account_id, id) (or own key) the load brings again."""
+        listed = ", ".join(self._string("/".join(k)) for k in sorted(set(keys)))
+        key = "CONCAT(" + ", '/', ".join(["account_id", *MERGE_KEYS.get(table, ("id",))]) + ")"
         if self.dialect == "bigquery":  # crucible has no DELETE: rewrite the table without those rows
             name = self._table(table)
             return f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name} WHERE {key} NOT IN ({listed})"
@@ -113,13 +139,14 @@ class RawSeeder:
             rows = raw_rows(name, resources)
             if not rows:
                 continue
-            statements.append(self._delete_keys(name, [(row["account_id"], row["id"]) for row in rows]))
+            key = ["account_id", *MERGE_KEYS.get(name, ("id",))]
+            statements.append(self._delete_keys(name, [tuple(row[k] for k in key) for row in rows]))
             selects = []
             for row in rows:
-                values = [self._literal(kind, row[col]) for col, kind in COLUMNS[name].items()]
+                values = [self._literal(kind, row[col]) for col, kind in ALL_COLUMNS[name].items()]
                 values += [self._string(load_id), self._string(uuid.uuid4().hex[:14])]
                 selects.append("SELECT " + ", ".join(values))
-            columns = ", ".join([*COLUMNS[name], "_dlt_load_id", "_dlt_id"])
+            columns = ", ".join([*ALL_COLUMNS[name], "_dlt_load_id", "_dlt_id"])
             statements.append(f"INSERT INTO {self._table(name)} ({columns}) " + " UNION ALL ".join(selects))
         loads = ", ".join(LOADS_COLUMNS)
         done = [self._string(load_id), self._string("klaviyo"), "0",

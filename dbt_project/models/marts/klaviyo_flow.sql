@@ -1,0 +1,60 @@
+{{ config(materialized='table', enabled=var('klaviyo_flows_enabled', false)) }}
+
+-- One row per (account_id, flow_id), latest state. `is_deleted` when a reconcile pass recorded the
+-- flow as gone (raw `deletions`, object 'flow') after its row was last loaded.
+{% set deletions_enabled = var('klaviyo_deletions_enabled', false) %}
+with flows as (
+
+    select * from {{ ref('stg_klaviyo__flows') }}
+
+),
+
+ranked as (
+
+    select
+        flows.*,
+        row_number() over (partition by account_id, flow_id order by _loaded_at desc, updated_at desc) as row_rank
+    from flows
+
+),
+
+{% if deletions_enabled %}
+deleted as (
+
+    select account_id, object_id, max(_loaded_at) as _deleted_loaded_at
+    from {{ ref('stg_klaviyo__deletions') }}
+    where object_type = {{ klaviyo_warehouse.string_literal('flow') }}
+    group by account_id, object_id
+
+),
+{% endif %}
+
+final as (
+
+    select
+        ranked.account_id,
+        ranked.flow_id,
+        ranked.flow_name,
+        ranked.status,
+        ranked.is_archived,
+        ranked.trigger_type,
+        ranked.created_at,
+        ranked.updated_at,
+        {% if deletions_enabled -%}
+        case when deleted._deleted_loaded_at >= ranked._loaded_at
+             then {{ klaviyo_warehouse.boolean_literal(true) }}
+             else {{ klaviyo_warehouse.boolean_literal(false) }} end
+        {%- else -%}
+        {{ klaviyo_warehouse.boolean_literal(false) }}
+        {%- endif %} as is_deleted
+    from ranked
+    {% if deletions_enabled %}
+    left join deleted
+        on ranked.account_id = deleted.account_id
+        and ranked.flow_id = deleted.object_id
+    {% endif %}
+    where ranked.row_rank = 1
+
+)
+
+select * from final
