@@ -22,7 +22,10 @@ from loader.secrets import redact
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_profile_env import DbtConnection, dbt_connection
 
-OBJECT_VARS = {"profiles": "klaviyo_profiles_enabled", "events": "klaviyo_events_enabled"}
+# the raw tables the package reads only when they exist (var `klaviyo_<table>_enabled`, see dbt_project.yml)
+OPTIONAL_TABLES = ("profiles", "events", "campaigns", "campaign_messages", "flows", "flow_actions",
+                   "flow_messages", "event_attributions", "deletions")
+OBJECT_VARS = {table: f"klaviyo_{table}_enabled" for table in OPTIONAL_TABLES}
 
 
 @dataclass(frozen=True)
