@@ -51,29 +51,44 @@ EVENT_COLUMNS: TTableSchemaColumns = {
     "attributes": {"data_type": "json", "nullable": True},
 }
 
-_TIMESTAMP: TColumnSchema = {"data_type": "timestamp", "timezone": True, "nullable": True}
-_TEXT: TColumnSchema = {"data_type": "text", "nullable": True}
-_JSON: TColumnSchema = {"data_type": "json", "nullable": True}
-_ID: TColumnSchema = {"data_type": "text", "nullable": False, "primary_key": True}
+
+
+# a fresh dict per column: dlt writes each column's name into its schema dict
+def _timestamp() -> TColumnSchema:
+    return {"data_type": "timestamp", "timezone": True, "nullable": True}
+
+
+def _text() -> TColumnSchema:
+    return {"data_type": "text", "nullable": True}
+
+
+def _json() -> TColumnSchema:
+    return {"data_type": "json", "nullable": True}
+
+
+def _key() -> TColumnSchema:
+    return {"data_type": "text", "nullable": False, "primary_key": True}
+
+
 CAMPAIGN_COLUMNS: TTableSchemaColumns = {
-    "account_id": ACCOUNT_ID, "id": _ID, "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP,
-    "attributes": _JSON, "relationships": _JSON,
+    "account_id": ACCOUNT_ID, "id": _key(), "created_at": _timestamp(), "updated_at": _timestamp(),
+    "attributes": _json(), "relationships": _json(),
 }
 CAMPAIGN_MESSAGE_COLUMNS: TTableSchemaColumns = {
-    "account_id": ACCOUNT_ID, "id": _ID, "campaign_id": _TEXT, "created_at": _TIMESTAMP,
-    "updated_at": _TIMESTAMP, "attributes": _JSON, "relationships": _JSON,
+    "account_id": ACCOUNT_ID, "id": _key(), "campaign_id": _text(), "created_at": _timestamp(),
+    "updated_at": _timestamp(), "attributes": _json(), "relationships": _json(),
 }
 FLOW_COLUMNS: TTableSchemaColumns = {
-    "account_id": ACCOUNT_ID, "id": _ID, "created": _TIMESTAMP, "updated": _TIMESTAMP,
-    "attributes": _JSON, "relationships": _JSON,
+    "account_id": ACCOUNT_ID, "id": _key(), "created": _timestamp(), "updated": _timestamp(),
+    "attributes": _json(), "relationships": _json(),
 }
 FLOW_ACTION_COLUMNS: TTableSchemaColumns = {
-    "account_id": ACCOUNT_ID, "id": _ID, "flow_id": _TEXT, "created": _TIMESTAMP, "updated": _TIMESTAMP,
-    "attributes": _JSON,
+    "account_id": ACCOUNT_ID, "id": _key(), "flow_id": _text(), "created": _timestamp(),
+    "updated": _timestamp(), "attributes": _json(),
 }
 FLOW_MESSAGE_COLUMNS: TTableSchemaColumns = {
-    "account_id": ACCOUNT_ID, "id": _ID, "flow_action_id": _TEXT, "created": _TIMESTAMP,
-    "updated": _TIMESTAMP, "attributes": _JSON,
+    "account_id": ACCOUNT_ID, "id": _key(), "flow_action_id": _text(), "created": _timestamp(),
+    "updated": _timestamp(), "attributes": _json(),
 }
 # which attribution relationship fills which column (NULL when the relationship has no data)
 ATTRIBUTION_RELATIONSHIPS = {
@@ -86,16 +101,16 @@ ATTRIBUTION_RELATIONSHIPS = {
 }
 EVENT_ATTRIBUTION_COLUMNS: TTableSchemaColumns = {
     "account_id": ACCOUNT_ID,
-    "event_id": {"data_type": "text", "nullable": False, "primary_key": True},
-    "attribution_id": {"data_type": "text", "nullable": False, "primary_key": True},
-    **{name: _TEXT for name in ATTRIBUTION_RELATIONSHIPS},
+    "event_id": _key(),
+    "attribution_id": _key(),
+    **{name: _text() for name in ATTRIBUTION_RELATIONSHIPS},
 }
 DELETION_COLUMNS: TTableSchemaColumns = {
     "account_id": ACCOUNT_ID,
-    "object": {"data_type": "text", "nullable": False, "primary_key": True},
-    "id": _ID,
-    "detected_at": _TIMESTAMP,
-    "reason": _TEXT,
+    "object": _key(),
+    "id": _key(),
+    "detected_at": _timestamp(),
+    "reason": _text(),
 }
 
 
