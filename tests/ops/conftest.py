@@ -76,6 +76,13 @@ class Ops:
         )
 
 
+@pytest.fixture(autouse=True)
+def _profiles_and_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ops rules are checked on profiles and events (the expectations name those units); the
+    default objects also hold campaigns and flows, read and checked in tests/source."""
+    monkeypatch.setenv("SOURCES__KLAVIYO__OBJECTS", "profiles,events")
+
+
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = 120.0, every: float = 0.2) -> Any:
     """Poll `condition` until it returns something truthy; fail naming `what` after `timeout`."""
     deadline = time.monotonic() + timeout
