@@ -47,6 +47,18 @@ class DemoPlan:
         }
 
 
+# the demo's closing table: what each campaign message sent and earned (Klaviyo's own attribution)
+PERFORMANCE_COLUMNS = ("campaign_name", "channel", "recipients", "unique_opens", "unique_clicks",
+                       "conversions", "attributed_revenue")
+PERFORMANCE_QUERY = (
+    "SELECT c.campaign_name, p.channel, p.recipients, p.unique_opens, p.unique_clicks, p.conversions, "
+    "p.attributed_revenue FROM klaviyo.klaviyo_campaign_performance p JOIN klaviyo.klaviyo_campaign c "
+    "ON c.account_id = p.account_id AND c.campaign_id = p.campaign_id "
+    "WHERE p.account_id = '{account_id}' AND p.recipients > 0 "
+    "ORDER BY p.attributed_revenue DESC, p.recipients DESC, c.campaign_name"
+)
+
+
 def write_folder_config(plan: DemoPlan) -> Path:
     """`<folder>/.dlt/` naming the demo's warehouse and state, so that the ops commands (`status`,
     `errors`, `dashboard`) run inside the folder read the demo without any flag. Nothing secret is

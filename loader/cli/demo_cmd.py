@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -29,6 +30,7 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
         DEMO_DBT_DIR,
         DEMO_EXPORT_DIR,
         DEMO_EXPORT_QUERY,
+        PERFORMANCE_QUERY,
         DemoPlan,
         grow_for_next_hour,
         reset_folder,
@@ -62,6 +64,11 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
                    out_dir=plan.folder / DEMO_EXPORT_DIR, destination="duckdb")
     click.secho("== status", bold=True)
     ctx.invoke(status_command, as_json=False, destination="duckdb")
+    if not no_dbt:
+        name, first = next(iter(emulator.accounts.items()))
+        click.secho(f"== campaign performance: account {name} (klaviyo.klaviyo_campaign_performance)",
+                    bold=True)
+        _print_performance(PERFORMANCE_QUERY.format(account_id=first.account_id))
     click.echo(f"warehouse: {plan.folder / 'klaviyo_sync.duckdb'} (schemas klaviyo_raw and klaviyo)")
     write_folder_config(plan)
     cli = os.path.abspath(shutil.which(sys.argv[0]) or sys.argv[0])
@@ -69,3 +76,19 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
         cli = os.path.relpath(cli, plan.folder)
     click.echo(f"next: cd {os.path.relpath(plan.folder)} && {cli} status   "
                f"(or: {cli} dashboard --out dashboard.html)")
+
+
+def _print_performance(query: str, limit: int = 10) -> None:
+    """The best campaign messages as a table (read through the loader's own pipeline)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from loader.demo import PERFORMANCE_COLUMNS
+    from loader.destination import make_pipeline
+
+    with make_pipeline("duckdb").sql_client() as client:
+        rows = client.execute_sql(query) or []
+    table = Table(*PERFORMANCE_COLUMNS)
+    for row in rows[:limit]:
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, (float, Decimal)) else str(v) for v in row))
+    Console(width=120).print(table)

@@ -25,7 +25,8 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for step in ("== historical sync", "== periodic sync", "== export", "== status"):
+    steps = ("== historical sync", "== periodic sync", "== export", "== status", "== campaign performance")
+    for step in steps:
         assert step in done.stdout
     assert "Failed" not in done.stdout and "Errors in the last 24 hours: none" in done.stdout
 
