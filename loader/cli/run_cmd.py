@@ -9,7 +9,10 @@ import click
 from loader.cli import options
 from loader.cli.app import main
 from loader.errors import SyncError
-from loader.source.settings import HISTORY_WINDOWS
+from loader.source.settings import HISTORY_WINDOWS, OBJECTS
+
+OBJECTS_HELP = (f"Data objects, comma-separated: {','.join(OBJECTS)} (default all). Events come with their "
+                "attributions, campaigns with their messages, flows with their actions and messages.")
 
 DESTINATIONS_HELP = """
 \b
@@ -28,13 +31,14 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 
 @main.command("run", epilog=options.settings_help() + DESTINATIONS_HELP)
 @options.accounts
-@options.objects()
+@options.objects(OBJECTS_HELP)
 @click.option("--history", type=click.Choice(list(HISTORY_WINDOWS)),
               help="Events window of the first sync (default all); profiles always load whole.")
 @options.names_option("--metrics", "Sync only these metrics (names or ids, comma-separated).")
 @options.names_option("--exclude-integrations", "Skip events of metrics from these integrations.")
 @click.option("--lookback", help="Re-read this much before the events cursor (default 1h).")
-@click.option("--reconcile", help="Also re-read the last N (e.g. 7d) of events and profiles.")
+@click.option("--reconcile", help="Also re-read the last N (e.g. 7d) of events and profiles, and list "
+              "campaigns and flows in full (deletions).")
 @click.option("--full-refresh", is_flag=True, default=None, help="Drop the raw tables and sync from scratch.")
 @options.destination
 @click.option("--predictive-analytics", is_flag=True, default=None,
@@ -55,7 +59,8 @@ def run_command(
     no_dbt: bool = False,
     dbt_dir: Path | None = None,
 ) -> None:
-    """Load Klaviyo accounts, metrics, profiles and events into the warehouse (dataset klaviyo_raw).
+    """Load Klaviyo accounts, metrics, profiles, events (with their attributions), campaigns (with their
+    messages) and flows (with their actions and messages) into the warehouse (dataset klaviyo_raw).
 
     Every configured account is synced, side by side; one that fails (e.g. a revoked key) is
     reported and makes the command exit non-zero while the others load.
