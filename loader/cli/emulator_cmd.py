@@ -14,7 +14,7 @@ from loader.errors import SyncError
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--profiles", type=int, default=500, show_default=True)
 @click.option("--events", type=int, default=5000, show_default=True)
-@click.option("--metrics", type=int, default=12, show_default=True)
+@click.option("--metrics", type=int, default=EmulatorConfig.metrics, show_default=True)
 @click.option("--history-days", type=int, default=400, show_default=True)
 @click.option("--scale", type=float, default=1.0, show_default=True, help="Rate-limit scale factor.")
 @click.option("--no-rate-limits", is_flag=True, help="Serve without rate limits.")
@@ -31,7 +31,8 @@ from loader.errors import SyncError
 def emulator_command(port: int, seed: int, profiles: int, events: int, metrics: int, history_days: int,
                      scale: float, no_rate_limits: bool, ratelimit_header_form: str, latency_ms: float,
                      api_key: str, n_accounts: int) -> None:
-    """Serve GET /api/metrics, /api/profiles, /api/events, /api/accounts like Klaviyo, until interrupted."""
+    """Serve GET /api/metrics, /api/profiles, /api/events, /api/accounts, /api/campaigns and
+    /api/flows (with their messages and actions) like Klaviyo, until interrupted."""
     from loader.emulator.runner import run_foreground
 
     try:

@@ -5,9 +5,10 @@ against. Normalised like warehouse_rows reads rows back (naive UTC datetimes, JS
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from tests.dbt.expected_marts import number, utc_naive
+from tests.dbt.expected_marts import event_rows, number, utc_naive
 from tests.dbt.marketing_seed import MEASURES, ORDER, MarketingData
 
 Rows = dict[tuple[str, ...], dict[str, Any]]
@@ -144,10 +145,11 @@ def event_attribution_rows(data: MarketingData) -> Rows:
     }
 
 
-def event_credit(data: MarketingData) -> dict[tuple[str, str], dict[str, Any]]:
-    """(account_id, event_id) -> klaviyo_event's attributed_* columns (lowest attribution id per kind)."""
+def event_credit(attributions: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(account_id, event_id) -> klaviyo_event's attributed_* columns (lowest attribution id per kind),
+    from raw `event_attributions` rows."""
     by_event: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in data.table("event_attributions"):
+    for r in attributions:
         by_event[(r["account_id"], r["event_id"])].append(r)
     credit = {}
     for key, rows in by_event.items():
@@ -247,7 +249,10 @@ def performance_rows(data: MarketingData, kind: str) -> Rows:
 
 
 def expected_marketing_marts(data: MarketingData) -> dict[str, Rows]:
+    """Every mart the marketing seed feeds, klaviyo_event with its attributed_* columns included."""
     return {
+        "klaviyo_event": event_rows(data.table("events"), data.table("metrics"),
+                                    event_credit(data.table("event_attributions"))),
         "klaviyo_campaign": campaign_rows(data),
         "klaviyo_campaign_message": campaign_message_rows(data),
         "klaviyo_flow": flow_rows(data),

@@ -20,8 +20,7 @@ from unittest import mock
 import pytest
 
 from loader.transform import DbtBuildSummary, dbt_build
-from tests.dbt.expected_marketing import MARKETING_KEYS, event_credit, expected_marketing_marts
-from tests.dbt.expected_marts import event_rows
+from tests.dbt.expected_marketing import MARKETING_KEYS, expected_marketing_marts
 from tests.dbt.marketing_seed import MARKETING_VARS, MarketingData
 from tests.dbt.raw_seed import ACCOUNT_IDS
 from tests.dbt.warehouse_rows import column_names, fetch_rows
@@ -145,9 +144,7 @@ class MarketingRun:
 
 
 def _expected(data: MarketingData) -> dict[str, dict[Any, dict[str, Any]]]:
-    marts = expected_marketing_marts(data)
-    marts["klaviyo_event"] = event_rows(data.table("events"), data.table("metrics"), event_credit(data))
-    return copy.deepcopy(marts)
+    return copy.deepcopy(expected_marketing_marts(data))
 
 
 def _snapshot(warehouse: Warehouse) -> dict[str, list[dict[str, Any]]]:

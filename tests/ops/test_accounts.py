@@ -5,9 +5,7 @@ switches honoured by the runner, reports grouped by account. The loader is a sta
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,21 +24,12 @@ from loader.ops.retry_policy import RetryPolicy
 from loader.ops.run_entry import guarded_run
 from loader.ops.runner import OpsResult, run_guarded
 from loader.sync_observer import Unit
-from loader.sync_settings import SyncSettings
-from tests.fixtures.fake_loader import KEYS, FakeLoader, flaky, revoked
-from tests.fixtures.fake_loader import two_accounts as all_objects
+from tests.fixtures.fake_loader import KEYS, FakeLoader, flaky, revoked, two_accounts
 
 FAST = RetryPolicy(attempts=3, backoff_seconds=0.01, max_backoff_seconds=0.05)
 UNITS = ("metrics", "profiles", "events")
 
 
-def two_accounts(root: Path, **kwargs: Any) -> SyncSettings:
-    """Accounts acme and beta syncing profiles and events (the units these ops rules are checked on;
-    campaigns and flows are checked in tests/source)."""
-    settings = all_objects(root, **kwargs)
-    accounts = tuple(replace(a, options=replace(a.options, objects=("profiles", "events")))
-                     for a in settings.accounts)
-    return replace(settings, accounts=accounts)
 
 
 def _store(root: Path) -> LedgerStore:

@@ -8,9 +8,7 @@ import http.client
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,21 +18,12 @@ from loader.ledger.store import LedgerStore
 from loader.ops.dashboard import CONTROL_PATH, DashboardServer, dashboard_server
 from loader.ops.runner import run_guarded
 from loader.sync_observer import Unit
-from loader.sync_settings import SyncSettings
 from tests.fixtures.chromium import LiveChromium
-from tests.fixtures.fake_loader import KEYS, FakeLoader
-from tests.fixtures.fake_loader import two_accounts as all_objects
+from tests.fixtures.fake_loader import KEYS, FakeLoader, two_accounts
 
 ROW = '#panel-periodic tr[data-account="{}"][data-object="{}"]'
 
 
-def two_accounts(root: Path, **kwargs: Any) -> SyncSettings:
-    """Accounts acme and beta syncing profiles and events (the units these ops rules are checked on;
-    campaigns and flows are checked in tests/source)."""
-    settings = all_objects(root, **kwargs)
-    accounts = tuple(replace(a, options=replace(a.options, objects=("profiles", "events")))
-                     for a in settings.accounts)
-    return replace(settings, accounts=accounts)
 
 
 @pytest.fixture

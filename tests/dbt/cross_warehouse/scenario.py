@@ -19,7 +19,7 @@ from typing import Any
 
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_project import find_dbt_project, profiles_dir
-from tests.dbt.expected_marketing import MARKETING_KEYS, event_credit, expected_marketing_marts
+from tests.dbt.expected_marketing import MARKETING_KEYS, expected_marketing_marts
 from tests.dbt.expected_marts import account_rows, event_rows, metric_rows, profile_rows
 from tests.dbt.marketing_seed import MARKETING_VARS, MarketingData
 from tests.dbt.raw_seed import ACCOUNT_IDS, TwoAccounts
@@ -202,9 +202,7 @@ def marketing_variables() -> dict[str, Any]:
 
 
 def _marketing_expected(data: MarketingData) -> dict[str, dict[Any, dict[str, Any]]]:
-    marts = expected_marketing_marts(data)
-    marts["klaviyo_event"] = event_rows(data.table("events"), data.table("metrics"), event_credit(data))
-    return copy.deepcopy(marts)
+    return copy.deepcopy(expected_marketing_marts(data))
 
 
 def run_marketing_loads(
