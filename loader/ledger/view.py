@@ -66,10 +66,13 @@ class LedgerView:
         return statuses.DISABLED if states == {statuses.DISABLED} else "Enabled"
 
     def account_connection(self, account: str) -> str:
-        """One account's connection: Enabled unless every object the user controls is disabled."""
-        disabled = [o for o in statuses.CONTROLLED_OBJECTS
-                    if (c := self.controls.get(Unit(account, o))) and c.disabled]
-        return statuses.DISABLED if len(disabled) == len(statuses.CONTROLLED_OBJECTS) else "Enabled"
+        """One account's connection: Enabled unless every object the user controls that the account
+        syncs (ran or was switched, per the ledger) is disabled."""
+        known = {run.object for run in self.runs if run.account == account}
+        known |= {unit.object for unit in self.controls if unit.account == account}
+        objects = [o for o in statuses.CONTROLLED_OBJECTS if o in known]
+        disabled = [o for o in objects if (c := self.controls.get(Unit(account, o))) and c.disabled]
+        return statuses.DISABLED if objects and len(disabled) == len(objects) else "Enabled"
 
     def rows_of(self, tab: list[TabRow], account: str) -> list[TabRow]:
         return [row for row in tab if row.account == account]

@@ -136,6 +136,22 @@ def test_switches_per_account_are_honoured(duckdb_root: Path, fake_loader: FakeL
     assert load_view(store).connection == statuses.DISABLED
 
 
+def test_campaigns_and_flows_are_switched_like_the_others(duckdb_root: Path, fake_loader: FakeLoader) -> None:
+    settings = two_accounts(duckdb_root, objects=("profiles", "events", "campaigns", "flows"))
+    store = _store(duckdb_root)
+    set_control(store, "pause", ["flows"], ["acme"])
+    set_control(store, "disable", ["profiles", "events"], ["acme"])
+    outcome = run_guarded(settings, policy=FAST)
+    assert fake_loader.calls[0]["acme"] == ("campaigns",)
+    assert outcome.skipped[Unit("acme", "flows")] == statuses.PAUSED
+    # acme still syncs campaigns: it is not Disabled until every object it syncs is
+    assert load_view(store).account_connection("acme") == "Enabled"
+    set_control(store, "disable", ["campaigns", "flows"], ["acme"])
+    run_guarded(settings, policy=FAST)
+    assert fake_loader.calls[-1] == {"beta": ("profiles", "events", "campaigns", "flows")}
+    assert load_view(store).account_connection("acme") == statuses.DISABLED
+
+
 def test_reports_group_by_account(duckdb_root: Path, fake_loader: FakeLoader, monkeypatch: pytest.MonkeyPatch
                                   ) -> None:
     fake_loader.failures["beta"] = [revoked("beta")]
