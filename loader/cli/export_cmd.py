@@ -25,6 +25,11 @@ from loader.export.query import Source
 @options.destination
 @click.option("--batch-rows", type=click.IntRange(min=1), default=250_000, show_default=True)
 @click.option("--name", "stem", help="File name prefix (default: <kind>_<UTC timestamp>).")
+@click.option(
+    "--list-id",
+    help="Profiles: add every row to this Klaviyo list (a `List ID` column, as in Klaviyo's SFTP "
+    "example; fills the query's own List ID column where it is empty, rejects rows that disagree).",
+)
 def export_cmd(
     query: str | None,
     model: str | None,
@@ -36,9 +41,10 @@ def export_cmd(
     destination: str | None,
     batch_rows: int,
     stem: str | None,
+    list_id: str | None,
 ) -> None:
     """Export a query, dbt model or table as size-checked Klaviyo import CSV files."""
-    options = ExportOptions(kind, out_dir, max_file_mb, strict, batch_rows, stem, destination)
+    options = ExportOptions(kind, out_dir, max_file_mb, strict, batch_rows, stem, destination, list_id)
     _report(export(Source(query, model, table), options))
 
 

@@ -1,14 +1,27 @@
 """Which result columns become which Klaviyo CSV headers, for profile and event imports.
 
-Klaviyo's SFTP page states that valid CSVs "require specific headers" but its header list was not
-retrievable (docs/klaviyo-api.md §4.1, §6.4). We therefore use the names we could document:
+What is known. Klaviyo's SFTP page states that valid CSVs "require specific headers" but its header
+list was not retrievable (docs/klaviyo-api.md §4.1, §6.4), so no header below is confirmed by
+Klaviyo's SFTP documentation itself. We use the names we could document, each from its source:
 
 - profile identifiers `Email`, `PhoneNumber`, `ExternalID`: the names a third party documents for
-  Klaviyo imports ("they must have those exact names", docs/klaviyo-api.md [T1]);
+  Klaviyo imports ("they must have those exact names", docs/klaviyo-api.md [T1]); Klaviyo Labs' own
+  SFTP example uses `Email` and `PhoneNumber` too [KL-S3];
+- `List ID` (profiles): Klaviyo Labs' own SFTP example adds this column, holding "your 6 digit List
+  ID found in the URL of the subscriber List" (docs/klaviyo-api.md §4.1 [KL-S3]). That it adds the
+  row's profile to that list is **inferred** from the example; Klaviyo's own page does not say it.
+  Its value shape (six letters or digits, like the OpenAPI example `Y6nRLr`) is checked per row;
 - consent columns `Email Marketing Consent`, `SMS Marketing Consent`, `SMS Transactional Consent`
-  and the profile fields `First Name`, `Last Name`, ...: Klaviyo's web list-upload names [H7][H9];
+  and their values: Klaviyo's web list-upload names [H7], which Klaviyo says warehouse import
+  consent follows ("the same way file or SFTP uploads do", [H3]); the profile fields `First Name`,
+  `Last Name`, ...: the web list-upload names [H7][H9];
 - event columns `Metric Name`, `Event Timestamp`, `Unique ID`, `Value`, `Value Currency` and the extra
   identifier `Klaviyo ID`: the field labels of Klaviyo's warehouse event import [H4].
+
+What is not known (docs/klaviyo-api.md §6.4): the SFTP header table itself, whether headers are
+case-sensitive, the consent column names for SFTP specifically, whether one file may name several
+lists, and whether an unsubscribe or a list removal can be sent through SFTP (only "Profiles:
+create, update" and "Event: create" are documented [D6]).
 
 Any other column keeps its own name (a custom profile property, or an event property; `a___b`
 nests `b` under `a` for events [H4]). Common spellings are accepted: a column matches an alias when
@@ -37,6 +50,7 @@ VALUE_CURRENCY = "Value Currency"
 EMAIL_CONSENT = "Email Marketing Consent"
 SMS_CONSENT = "SMS Marketing Consent"
 SMS_TRANSACTIONAL_CONSENT = "SMS Transactional Consent"
+LIST_ID = "List ID"
 
 CONSENT_COLUMNS = (EMAIL_CONSENT, SMS_CONSENT, SMS_TRANSACTIONAL_CONSENT)
 
@@ -51,6 +65,7 @@ _PROFILE_ALIASES: dict[str, tuple[str, ...]] = {
     EMAIL_CONSENT: ("email_marketing_consent", "email_consent"),
     SMS_CONSENT: ("sms_marketing_consent", "sms_consent"),
     SMS_TRANSACTIONAL_CONSENT: ("sms_transactional_consent",),
+    LIST_ID: ("list_id", "listid", "klaviyo_list_id"),
     "First Name": ("first_name", "firstname", "given_name"),
     "Last Name": ("last_name", "lastname", "surname", "family_name"),
     "Organization": ("organization", "organisation", "company"),
@@ -87,6 +102,7 @@ class ColumnPlan:
     kind: str
     sources: tuple[str, ...]
     headers: tuple[str, ...]
+    list_id: str | None = None  # `--list-id`: every row's `List ID` must be this one
 
     def source_of(self, header: str) -> str:
         return self.sources[self.headers.index(header)]
@@ -104,12 +120,21 @@ class ColumnPlan:
         return header if source == header else f"{header} ({source})"
 
 
-def plan_columns(kind: str, names: Sequence[str], where: str) -> ColumnPlan:
+def _by_key(kind: str) -> dict[str, str]:
+    aliases = _PROFILE_ALIASES if kind == "profiles" else _EVENT_ALIASES
+    return {_key(alias): header for header, names_ in aliases.items() for alias in (header, *names_)}
+
+
+def header_of(kind: str, name: str) -> str:
+    """The Klaviyo header a result column becomes (its own name when no alias matches)."""
+    return _by_key(kind).get(_key(name), name)
+
+
+def plan_columns(kind: str, names: Sequence[str], where: str, list_id: str | None = None) -> ColumnPlan:
     """Map result column names to Klaviyo headers; refuse results Klaviyo could not import."""
     if kind not in KINDS:
         raise SyncError(f"unknown export kind {kind!r}", "--kind", f"use one of: {', '.join(KINDS)}")
-    aliases = _PROFILE_ALIASES if kind == "profiles" else _EVENT_ALIASES
-    by_key = {_key(alias): header for header, names_ in aliases.items() for alias in (header, *names_)}
+    by_key = _by_key(kind)
     headers: list[str] = []
     taken: dict[str, str] = {}
     for name in names:
@@ -122,7 +147,7 @@ def plan_columns(kind: str, names: Sequence[str], where: str) -> ColumnPlan:
             )
         taken[header] = name
         headers.append(header)
-    plan = ColumnPlan(kind, tuple(names), tuple(headers))
+    plan = ColumnPlan(kind, tuple(names), tuple(headers), list_id)
     _check_required(plan, where)
     return plan
 

@@ -27,6 +27,7 @@ from loader.export import manifest
 from loader.export.batches import Batch, accepted_rows, checked_batches
 from loader.export.columns import ColumnPlan, plan_columns
 from loader.export.format import check_types
+from loader.export.list_target import check_list_id, with_list_id
 from loader.export.manifest import Manifest, PartInfo
 from loader.export.outputs import make_out_dir, remove_if_empty, remove_stale
 from loader.export.problems import ProblemLog, describe
@@ -47,6 +48,7 @@ class ExportOptions:
     batch_rows: int = 250_000
     stem: str | None = None
     destination: str | None = None
+    list_id: str | None = None  # profiles: add every row to this Klaviyo list (`list_target`)
 
 
 @dataclass
@@ -63,6 +65,7 @@ class ExportResult:
 
 def export(source: Source, options: ExportOptions) -> ExportResult:
     """Run the export of `source` into `options.out_dir` on the configured destination."""
+    check_list_id(options.list_id, options.kind)  # a mistyped --list-id fails before the query runs
     tracker = DuplicateTracker()  # starts its own setup now, while the query is being set up
     try:
         with query_batches(source, destination=options.destination, batch_rows=options.batch_rows) as batches:
@@ -84,6 +87,8 @@ def export_batches(
     """
     if options.max_file_mb <= 0:
         raise SyncError("the file size limit must be positive", "--max-file-mb", "e.g. --max-file-mb 50")
+    list_id = check_list_id(options.list_id, options.kind)
+    batches = with_list_id(batches, options.kind, list_id)
     out = options.out_dir
     rejects_dir = make_out_dir(out)
     stem = options.stem or _default_stem(out, options.kind)
@@ -143,7 +148,8 @@ class _Sink:
         cls, first: pa.Table, where: str, out: Path, stem: str, options: ExportOptions, log: ProblemLog
     ) -> _Sink:
         """Map and check the result's columns (on its first batch), then open the files."""
-        plan = plan_columns(options.kind, first.column_names, where)
+        list_id = check_list_id(options.list_id, options.kind)
+        plan = plan_columns(options.kind, first.column_names, where, list_id)
         check_types(first, [plan.label(h) for h in plan.headers], where)
         return cls.open(plan, out, stem, options, log)
 

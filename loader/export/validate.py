@@ -3,7 +3,8 @@
 Rules (docs/klaviyo-api.md §4.2, [H4][H7][O1]): emails well formed; phone numbers in E.164; no duplicate
 identifiers (Klaviyo keeps only the first row, so later duplicates are rejected); required values
 present (an identifier per row; for events metric name, timestamp and unique id); no field over
-100 KB. Formatting problems (non-UTF-8, bad consent, bad number, bad timestamp) come from `format`.
+100 KB; a `List ID` shaped like a Klaviyo list id, and the `--list-id` one if given (`list_target`).
+Formatting problems (non-UTF-8, bad consent, bad number, bad timestamp) come from `format`.
 
 Duplicates are found with 64-bit hashes of the normalised values (DuckDB's `hash`), kept in a
 few sorted numpy runs (8 bytes per distinct identifier) behind a presence bitset of at most 8 MB
@@ -26,6 +27,7 @@ from loader.export import columns as col
 from loader.export import text_scan
 from loader.export.columns import ColumnPlan
 from loader.export.format import is_e164
+from loader.export.list_target import list_id_rules
 
 MAX_FIELD_BYTES = 100 * 1024
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$"
@@ -248,6 +250,7 @@ def row_rules(plan: ColumnPlan, texts: dict[str, pa.Array]) -> list[tuple[int, s
         too_big = pc.greater(pc.binary_length(values), MAX_FIELD_BYTES)
         reason = f"field over {MAX_FIELD_BYTES // 1024} KB"
         found += [(i, header, reason) for i in _rows(too_big)]
+    found += list_id_rules(plan.list_id, texts)
     found += _required(plan, texts)
     return found
 
