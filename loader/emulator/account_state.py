@@ -12,6 +12,7 @@ from loader.emulator import dataset
 from loader.emulator.config import EmulatorConfig, FaultConfig
 from loader.emulator.dataset import US, Snapshot
 from loader.emulator.faults import FaultInjector
+from loader.emulator.groups import GroupGrowth
 from loader.emulator.marketing import MarketingGrowth
 from loader.emulator.ratelimit import RateLimiter
 from loader.emulator.stats import Stats
@@ -31,7 +32,8 @@ class AccountState:
         self._snapshot = dataset.build(c.seed, c.profiles, c.events, c.metrics, c.history_days,
                                        c.future_events, anchor, c.id_seed, n_campaigns=c.campaigns,
                                        n_flows=c.flows, sender=(contact["default_sender_name"],
-                                                                contact["default_sender_email"]))
+                                                                contact["default_sender_email"]),
+                                       n_lists=c.lists, n_segments=c.segments)
         self._grow_lock = threading.Lock()
         self.rate_limiter = (RateLimiter(c.rate_limit_scale, header_form=c.ratelimit_header_form)
                              if c.rate_limits else None)
@@ -74,17 +76,27 @@ class AccountState:
              future_events: int = 0, updated_profiles: int = 0, new_profiles: int = 0,
              now_us: int | None = None, *, new_campaigns: int = 0, edited_campaigns: int = 0,
              archived_campaigns: int = 0, deleted_campaigns: int = 0, new_flows: int = 0,
-             edited_flows: int = 0, deleted_flows: int = 0, late_attributions: int = 0) -> Snapshot:
+             edited_flows: int = 0, deleted_flows: int = 0, late_attributions: int = 0,
+             list_joins: int = 0, list_leaves: int = 0, segment_joins: int = 0, segment_leaves: int = 0,
+             new_lists: int = 0, new_segments: int = 0, deleted_lists: int = 0, deleted_segments: int = 0,
+             new_suppressions: int = 0, deleted_profiles: int = 0, merged_profiles: int = 0) -> Snapshot:
         """Add data as of now: new events since the last growth (engagement events naming the messages
         sending now, orders credited to them), late and future-dated events, updated and new profiles;
         new, edited (`updated_at` moves), archived and deleted (gone from every listing) campaigns; new,
         edited (a new version: `updated` moves, actions and messages change) and deleted flows; late
-        credit on `Placed Order` events 1-6 days old. Safe while serving: requests see either the old
-        or the new snapshot."""
+        credit on `Placed Order` events 1-6 days old; random profiles joining and members leaving lists
+        and active segments (half of the list leaves unsubscribe: a list suppression), new (empty) and
+        deleted lists and segments; new email suppressions (`updated` does not move), deleted profiles
+        (gone from every listing and membership, their events kept, rendered redacted) and merges (the
+        source vanishes, its events and memberships go to the target). Safe while serving: requests see
+        either the old or the new snapshot."""
         mk = MarketingGrowth(new_campaigns, edited_campaigns, archived_campaigns, deleted_campaigns,
                              new_flows, edited_flows, deleted_flows)
         growth = dataset.Growth(new_events, late_events, int(late_by.total_seconds() * US), future_events,
-                                updated_profiles, new_profiles, mk, late_attributions)
+                                updated_profiles, new_profiles, mk, late_attributions,
+                                GroupGrowth(list_joins, list_leaves, segment_joins, segment_leaves, new_lists,
+                                            new_segments, deleted_lists, deleted_segments),
+                                new_suppressions, deleted_profiles, merged_profiles)
         with self._grow_lock:
             now = now_us if now_us is not None else int(time.time() * US)
             self._snapshot = dataset.grow(self._snapshot, growth, now)
@@ -93,7 +105,11 @@ class AccountState:
     def counts(self) -> dict[str, Any]:
         snap = self._snapshot
         mk = snap.marketing
-        return {"events": len(snap.events), "profiles": len(snap.profiles), "metrics": len(snap.metrics),
+        gr = snap.groups
+        return {"events": len(snap.events), "profiles": int((~snap.profiles.gone).sum()),
+                "metrics": len(snap.metrics),
+                "lists": sum(not g.deleted for g in gr.lists),
+                "segments": sum(not g.deleted for g in gr.segments),
                 "campaigns": sum(not c.deleted for c in mk.campaigns),
                 "flows": sum(not f.deleted for f in mk.flows), "attributions": len(snap.attributions),
                 "generation": snap.generation}

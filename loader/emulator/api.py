@@ -29,7 +29,7 @@ def not_authenticated(provided: bool) -> ApiError:
     return ApiError(401, "not_authenticated", detail)
 
 
-def _authorize(account: AccountState, scope: str, headers: Mapping[str, str]) -> None:
+def _authorize(account: AccountState, scopes: tuple[str, ...], headers: Mapping[str, str]) -> None:
     key = request_key(headers)
     if key is None:
         raise not_authenticated(False)
@@ -40,16 +40,17 @@ def _authorize(account: AccountState, scope: str, headers: Mapping[str, str]) ->
         raise invalid("The 'revision' header is required (format: YYYY-MM-DD[.suffix]).", "revision")
     if not REVISION.match(revision):
         raise invalid(f"'{revision}' is not a valid revision (format: YYYY-MM-DD[.suffix]).", "revision")
-    if scope not in account.config.scopes:
-        raise ApiError(403, "permission_denied",
-                       f"You do not have permission to perform this action. Missing scope: {scope}.")
+    for scope in scopes:
+        if scope not in account.config.scopes:
+            raise ApiError(403, "permission_denied",
+                           f"You do not have permission to perform this action. Missing scope: {scope}.")
 
 
 def answer(account: AccountState, operation: Operation, headers: Mapping[str, str],
            params: list[tuple[str, str]], path: Mapping[str, str]) -> Response:
     """Answer one request of `operation` with its path parameters; `headers` keys are lower-case."""
     try:
-        _authorize(account, operation.scope, headers)
+        _authorize(account, operation.scopes, headers)
         q = query.parse(operation.spec, params)
         limit_headers: tuple[tuple[str, str], ...] = ()
         if account.rate_limiter is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from loader.emulator import hashing
 
 ALL_SCOPES: tuple[str, ...] = ("metrics:read", "profiles:read", "events:read", "accounts:read",
-                               "campaigns:read", "flows:read")
+                               "campaigns:read", "flows:read", "lists:read", "segments:read")
 MAX_METRICS = 21  # the size of catalog.METRICS
 ACCOUNT_ID = re.compile(r"^[A-Za-z0-9]{6}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -84,6 +84,8 @@ class EmulatorConfig:
     future_events: int = 5
     campaigns: int = 12  # over email, sms, mobile_push (catalog.CAMPAIGN_CHANNELS), most of them sent
     flows: int = 5  # 3-6 actions each; send actions have 1-2 messages
+    lists: int = 6  # each holding 15-45% of the profiles
+    segments: int = 4  # each about half of one list's members; every 4th inactive
     api_key: str = "pk_emulator_test_key_0000000000000000"
     scopes: tuple[str, ...] = ALL_SCOPES
     rate_limits: bool = True
@@ -120,6 +122,8 @@ class EmulatorConfig:
             ("future_events", self.future_events >= 0, "not negative"),
             ("campaigns", self.campaigns >= 0, "not negative"),
             ("flows", self.flows >= 0, "not negative"),
+            ("lists", self.lists >= 0, "not negative"),
+            ("segments", self.segments >= 0, "not negative"),
             ("rate_limit_scale", self.rate_limit_scale > 0, "greater than 0"),
             ("ratelimit_header_form", self.ratelimit_header_form in RATELIMIT_HEADER_FORMS,
              " or ".join(RATELIMIT_HEADER_FORMS)),

@@ -4,7 +4,10 @@ Events are kept sorted by (datetime, seq); `seq` is the event's creation number,
 uuid and properties are derived. Datetimes are whole seconds stored as int64 epoch microseconds, like
 the API's `datetime` (second resolution). Profiles are indexed by creation order; `version` counts updates.
 `msg` is the MessageRef index (marketing.py) an engagement event names, -1 for none; the campaigns and
-flows and the attributions of orders (engagement.py) live beside the events in the snapshot.
+flows and the attributions of orders (engagement.py) live beside the events in the snapshot, and so do
+the lists and segments with their members (groups.py) and what happened to profiles (people.py: email
+suppressions are profile columns; deleted and merged-away profiles are `gone`, kept as rows so indexes
+never move).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from loader.emulator import catalog, engagement, hashing, marketing
+from loader.emulator import catalog, engagement, groups, hashing, marketing, people
 from loader.emulator.engagement import AttributionStore
+from loader.emulator.groups import GroupGrowth, Groups
 from loader.emulator.marketing import Marketing, MarketingGrowth
+from loader.emulator.people import ProfileFates
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -52,6 +57,9 @@ class ProfileStore:
     updated_us: np.ndarray
     version: np.ndarray
     ids: np.ndarray
+    gone: np.ndarray  # bool: deleted or merged away (vanished from every listing and membership)
+    supp_us: np.ndarray  # int64: the global email suppression's timestamp, people.NONE when none
+    supp_reason: np.ndarray  # int8: its people.REASONS index, people.NONE when none
 
     def __len__(self) -> int:
         return len(self.created_us)
@@ -70,6 +78,8 @@ class Snapshot:
     id_seed: int | None = None  # EmulatorConfig.id_seed: None = ids from `seed`
     marketing: Marketing = field(default_factory=Marketing)
     attributions: AttributionStore = field(default_factory=AttributionStore.empty)
+    groups: Groups = field(default_factory=Groups)
+    fates: ProfileFates = field(default_factory=ProfileFates)
 
     @property
     def ids_seed(self) -> int:
@@ -158,10 +168,12 @@ def _profile_ids(indexes: np.ndarray, created_us: np.ndarray, seed: int, id_seed
 
 def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_days: int,
           future_events: int, anchor_us: int, id_seed: int | None = None, *, n_campaigns: int = 12,
-          n_flows: int = 5, sender: tuple[str, str] = ("Emulator Store", "contact@example.com")) -> Snapshot:
+          n_flows: int = 5, sender: tuple[str, str] = ("Emulator Store", "contact@example.com"),
+          n_lists: int = 6, n_segments: int = 4) -> Snapshot:
     """The initial dataset: events over `history_days` before the anchor, `future_events` after it,
     campaigns and flows (marketing.build), engagement events naming their messages and attributed
-    orders (engagement.py). Content derives from `seed`, ids from `id_seed` when given (see
+    orders (engagement.py), lists and segments with members (groups.py). Content derives from `seed`,
+    ids from `id_seed` when given (see
     EmulatorConfig.id_seed)."""
     rng = np.random.default_rng(seed)
     anchor_us = anchor_us // US * US
@@ -171,7 +183,9 @@ def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_day
     created = np.sort(_seconds(rng, start_us - 30 * DAY_US, anchor_us - US, n_profiles))
     updated = created + (rng.random(n_profiles) * (anchor_us - created)).astype(np.int64) // US * US
     ids = _profile_ids(np.arange(n_profiles), created, seed, id_seed)
-    profiles = ProfileStore(created, updated, np.zeros(n_profiles, dtype=np.int32), ids)
+    supp_us, supp_reason = people.base_suppressions(seed, np.arange(n_profiles), created, updated)
+    profiles = ProfileStore(created, updated, np.zeros(n_profiles, dtype=np.int32), ids,
+                            np.zeros(n_profiles, dtype=bool), supp_us, supp_reason)
     past = _seconds(rng, start_us, anchor_us - US, n_events)
     future = _seconds(rng, anchor_us + 3600 * US, anchor_us + 30 * DAY_US, future_events)
     dt_us = np.concatenate([past, future])
@@ -184,8 +198,9 @@ def build(seed: int, n_profiles: int, n_events: int, n_metrics: int, history_day
     msg = engagement.assign_messages(mk, names, dt_us, metric, seq, seed)
     credited = engagement.credit_orders(names, dt_us, metric, profile, seq, msg, 0, seed)
     events = index_events(dt_us, seq, metric, profile, len(metrics), msg)
+    gr = groups.build(seed, ids_seed, n_lists, n_segments, created, anchor_us)
     return Snapshot(seed, anchor_us, anchor_us, metrics, events, profiles, id_seed=id_seed, marketing=mk,
-                    attributions=AttributionStore.empty().add(*credited))
+                    attributions=AttributionStore.empty().add(*credited), groups=gr)
 
 
 @dataclass(frozen=True)
@@ -198,6 +213,10 @@ class Growth:
     new_profiles: int = 0
     marketing: MarketingGrowth = field(default_factory=MarketingGrowth)
     late_attributions: int = 0
+    groups: GroupGrowth = field(default_factory=GroupGrowth)
+    new_suppressions: int = 0
+    deleted_profiles: int = 0
+    merged_profiles: int = 0
 
 
 def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
@@ -205,6 +224,11 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
     now_us = max(now_us // US * US, snap.grown_until_us)
     rng = np.random.default_rng([snap.seed, snap.generation + 1])
     profiles = _grow_profiles(snap.profiles, rng, growth, now_us, snap.seed, snap.id_seed)
+    profiles, fates, gr, ev = _profile_fates(snap, profiles, growth, rng, now_us)
+    gr, unsubscribed = groups.grow(gr, growth.groups, rng, snap.ids_seed, ~profiles.gone,
+                                   snap.grown_until_us, now_us)
+    fates = replace(fates, list_suppressions=fates.list_suppressions + tuple(
+        people.ListSuppression(p, list_id, "UNSUBSCRIBE", now_us) for p, list_id in unsubscribed))
     mk = marketing.grow(snap.marketing, growth.marketing, snap.seed, snap.ids_seed, snap.generation + 1,
                         snap.grown_until_us, now_us)
     dt_new = np.concatenate([
@@ -212,10 +236,9 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
         np.full(growth.late_events, max(now_us - growth.late_by_us, 0) // US * US, dtype=np.int64),
         _seconds(rng, now_us + 3600 * US, now_us + 30 * DAY_US, growth.future_events),
     ])
-    ev = snap.events
     seq_new = np.arange(len(ev), len(ev) + len(dt_new), dtype=np.int64)
     metric_new = _pick_metrics(rng, snap.metrics, len(dt_new))
-    profile_new = _pick_profiles(rng, profiles.created_us, dt_new)
+    profile_new = _alive(profiles.gone, _pick_profiles(rng, profiles.created_us, dt_new))
     names = [m.name for m in snap.metrics]
     msg_new = engagement.assign_messages(mk, names, dt_new, metric_new, seq_new, snap.seed)
     attributions = snap.attributions
@@ -227,12 +250,67 @@ def grow(snap: Snapshot, growth: Growth, now_us: int) -> Snapshot:
             names, np.concatenate([ev.dt_us[tail:], dt_new]), np.concatenate([ev.metric[tail:], metric_new]),
             profile_all, np.concatenate([ev.seq[tail:], seq_new]), np.concatenate([ev.msg[tail:], msg_new]),
             len(ev) - tail, snap.seed)
-        profile_new = profile_all[len(ev) - tail:]
+        profile_new = _alive(profiles.gone, profile_all[len(ev) - tail:])
         attributions = attributions.add(*credited)
     events = merge_events(ev, dt_new, seq_new, metric_new, profile_new, len(snap.metrics), msg_new)
     attributions = _late_credit(events, attributions, names, growth.late_attributions, now_us, rng)
     return replace(snap, grown_until_us=now_us, events=events, profiles=profiles, marketing=mk,
-                   attributions=attributions, generation=snap.generation + 1, cache={})
+                   attributions=attributions, generation=snap.generation + 1, cache={}, groups=gr,
+                   fates=fates)
+
+
+def _alive(gone: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """Each profile index, or for a gone one the nearest alive profile created before it (else the first
+    alive one): new events never name a deleted or merged-away profile."""
+    if not gone.any() or not len(profile):
+        return profile
+    alive = np.flatnonzero(~gone)
+    if not len(alive):
+        return profile
+    at = np.searchsorted(alive, profile, side="right") - 1
+    fixed = alive[np.maximum(at, 0)].astype(profile.dtype)
+    return np.where(gone[profile], fixed, profile)
+
+
+def _profile_fates(snap: Snapshot, profiles: ProfileStore, growth: Growth, rng: np.random.Generator,
+                   now_us: int) -> tuple[ProfileStore, ProfileFates, Groups, EventStore]:
+    """New email suppressions (on alive profiles without one; `updated` does not move), deletions (the
+    profile vanishes from listings and memberships; its events stay) and merges (the source vanishes,
+    its events and memberships go to the target, whose `updated` moves to now)."""
+    fates, gr, ev = snap.fates, snap.groups, snap.events
+    supp_us, supp_reason = profiles.supp_us, profiles.supp_reason
+    if growth.new_suppressions:
+        chosen = people.pick(rng, np.flatnonzero(~profiles.gone & (supp_reason == people.NONE)),
+                             growth.new_suppressions)
+        supp_us, supp_reason = supp_us.copy(), supp_reason.copy()
+        supp_us[chosen] = now_us
+        supp_reason[chosen] = rng.integers(0, len(people.REASONS), size=len(chosen))
+    gone, updated, version = profiles.gone, profiles.updated_us, profiles.version
+    deleted = people.pick(rng, np.flatnonzero(~gone), growth.deleted_profiles)
+    if len(deleted):
+        gone = gone.copy()
+        gone[deleted] = True
+        fates = replace(fates, deleted=fates.deleted + tuple((int(p), now_us) for p in deleted.tolist()))
+        gr = groups.drop_profiles(gr, deleted, now_us, "profile_deleted")
+    if growth.merged_profiles:
+        sources = people.pick(rng, np.flatnonzero(~gone), growth.merged_profiles)
+        rest = np.setdiff1d(np.flatnonzero(~gone), sources)
+        targets = people.pick(rng, rest, len(sources))
+        sources = sources[:len(targets)]
+        if len(sources):
+            gone, updated, version = gone.copy(), updated.copy(), version.copy()
+            gone[sources] = True
+            updated[targets] = now_us
+            version[targets] += 1
+            pairs = list(zip(sources.tolist(), targets.tolist(), strict=True))
+            fates = replace(fates, merged=fates.merged + tuple((s, t, now_us) for s, t in pairs))
+            gr = groups.merge(gr, pairs, now_us)
+            moved = np.arange(len(gone), dtype=ev.profile.dtype)
+            moved[sources] = targets
+            ev = replace(ev, profile=moved[ev.profile])
+    profiles = replace(profiles, gone=gone, updated_us=updated, version=version, supp_us=supp_us,
+                       supp_reason=supp_reason)
+    return profiles, fates, gr, ev
 
 
 def _late_credit(ev: EventStore, attributions: AttributionStore, names: list[str], k: int, now_us: int,
@@ -281,9 +359,13 @@ def _grow_profiles(old: ProfileStore, rng: np.random.Generator, growth: Growth, 
     n_new = growth.new_profiles
     new_index = np.arange(len(old), len(old) + n_new)
     created_new = np.full(n_new, now_us, dtype=np.int64)
+    supp_us, supp_reason = people.base_suppressions(seed, new_index, created_new, created_new)
     return ProfileStore(
         np.concatenate([old.created_us, created_new]),
         np.concatenate([updated, created_new]),
         np.concatenate([version, np.zeros(n_new, dtype=np.int32)]),
         np.concatenate([old.ids, _profile_ids(new_index, created_new, seed, id_seed)]),
+        np.concatenate([old.gone, np.zeros(n_new, dtype=bool)]),
+        np.concatenate([old.supp_us, supp_us]),
+        np.concatenate([old.supp_reason, supp_reason]),
     )

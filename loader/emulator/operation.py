@@ -31,6 +31,12 @@ class Operation:
     serve: Callable[[AccountState, Query, Mapping[str, str]], Page]
     additional_buckets: Mapping[str, Bucket] = field(default_factory=dict)
     method: str = "GET"
+    extra_scopes: tuple[str, ...] = ()  # more scopes it needs (list members: lists:read and profiles:read)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Every scope it needs, as the spec's `x-klaviyo-scopes` lists them."""
+        return (self.scope, *self.extra_scopes)
 
     @property
     def name(self) -> str:

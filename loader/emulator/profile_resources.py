@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from loader.emulator import catalog, hashing
-from loader.emulator.dataset import DAY_US, Snapshot
+from loader.emulator import catalog, people
+from loader.emulator.dataset import DAY_US, US, Snapshot
 from loader.emulator.resources import iso, sparse
 
 # fields[profile]: the attributes a profile has without additional-fields, then ADDITIONAL_FIELDS
@@ -34,8 +34,7 @@ def profile_email(index: int, seed: int = 1) -> str:
 
 def _draw(snap: Snapshot, indexes: np.ndarray, k: int | np.ndarray) -> np.ndarray:
     """Random draw number k (of 16) of each profile in [0, 1); every profile attribute derives from these."""
-    offset = np.asarray(k, dtype=np.uint64)
-    return hashing.unit(indexes.astype(np.uint64) * np.uint64(64) + offset, snap.seed * 17 + 3)
+    return people.draws(snap.seed, indexes, k)
 
 
 def _phone(index: int) -> str:
@@ -80,19 +79,28 @@ def _location(r: list[float], index: int) -> dict[str, Any]:
     }
 
 
-def _subscriptions(r: list[float], created_us: int, updated_us: int) -> dict[str, Any]:
+def _subscriptions(r: list[float], created_us: int, updated_us: int, suppression: tuple[int, int],
+                   list_suppressions: list[people.ListSuppression]) -> dict[str, Any]:
     consent = catalog.CONSENTS[int(r[5] * len(catalog.CONSENTS))]
-    stamp = iso(created_us + int((updated_us - created_us) * r[6]))
-    suppressed = consent == "UNSUBSCRIBED"
+    stamp_us = (created_us + int((updated_us - created_us) * r[6])) // US * US
+    stamp = iso(stamp_us)
+    reason, supp_us = suppression
+    if reason == people.UNSUBSCRIBE:
+        consent = "UNSUBSCRIBED"
+    last_updated = iso(max(stamp_us, supp_us)) if reason != people.NONE else stamp
     sms_consent = "SUBSCRIBED" if r[7] < 0.3 else "NEVER_SUBSCRIBED"
     return {
         "email": {"marketing": {
-            "can_receive_email_marketing": consent == "SUBSCRIBED", "consent": consent,
-            "consent_timestamp": stamp if consent != "NEVER_SUBSCRIBED" else None, "last_updated": stamp,
+            "can_receive_email_marketing": consent == "SUBSCRIBED" and reason == people.NONE,
+            "consent": consent,
+            "consent_timestamp": stamp if consent != "NEVER_SUBSCRIBED" else None,
+            "last_updated": last_updated,
             "method": "FORM" if r[8] < 0.6 else "API", "method_detail": "",
             "custom_method_detail": None, "double_optin": r[8] < 0.3,
-            "suppression": [{"reason": "UNSUBSCRIBE", "timestamp": stamp}] if suppressed else [],
-            "list_suppressions": [],
+            "suppression": ([{"reason": people.REASONS[reason], "timestamp": iso(supp_us)}]
+                            if reason != people.NONE else []),
+            "list_suppressions": [{"list_id": s.list_id, "reason": s.reason, "timestamp": iso(s.timestamp_us)}
+                                  for s in list_suppressions],
         }},
         "sms": {
             "marketing": {"can_receive_sms_marketing": sms_consent == "SUBSCRIBED", "consent": sms_consent,
@@ -146,10 +154,29 @@ def profile_attributes(snap: Snapshot, index: int, additional: Sequence[str] = (
                        "vip": r[6] > 0.9},
     }
     if "subscriptions" in additional:
-        attributes["subscriptions"] = _subscriptions(r, created, updated)
+        suppression = (int(p.supp_reason[index]), int(p.supp_us[index]))
+        attributes["subscriptions"] = _subscriptions(r, created, updated, suppression,
+                                                     snap.fates.list_suppressions_of(index))
     if "predictive_analytics" in additional:
         attributes["predictive_analytics"] = _predictive(r, updated)
-    return attributes
+    return _redacted(attributes) if p.gone[index] else attributes
+
+
+PERSONAL = ("email", "phone_number", "external_id", "first_name", "last_name", "organization", "title",
+            "image")
+PERSONAL_LOCATION = ("address1", "address2", "city", "region", "zip", "ip")
+
+
+def _redacted(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A deleted profile's attributes: every personal value "redacted", coordinates and custom
+    properties dropped (Klaviyo: "any sensitive data ... is removed", replaced with "redacted")."""
+    out = dict(attributes)
+    for name in PERSONAL:
+        out[name] = "redacted"
+    out["location"] = {**attributes["location"], **dict.fromkeys(PERSONAL_LOCATION, "redacted"),
+                       "latitude": None, "longitude": None}
+    out["properties"] = {}
+    return out
 
 
 LIST_RELATIONSHIPS = ("lists", "segments", "push-tokens", "conversations")
@@ -158,20 +185,25 @@ INCLUDED_RELATIONSHIPS = ("lists", "segments", "push-tokens")  # a profile inclu
 
 def render_profiles(snap: Snapshot, indexes: Sequence[int], base: str, additional: Sequence[str] = (),
                     fields: list[str] | None = None,
-                    relationships: Sequence[str] = LIST_RELATIONSHIPS) -> list[dict[str, Any]]:
-    """JSON:API profile dicts for the given profile indexes (in that order)."""
+                    relationships: Sequence[str] = LIST_RELATIONSHIPS,
+                    joined_us: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """JSON:API profile dicts for the given profile indexes (in that order); `joined_us` (members of a
+    list or segment) adds each one's `joined_group_at`."""
     rows = np.asarray(indexes, dtype=np.int64)
     draws = _draw(snap, np.repeat(rows, 16), np.tile(np.arange(16), len(rows))).reshape(len(rows), 16)
     out = []
-    for index, r in zip(rows.tolist(), draws.tolist(), strict=True):
+    for k, (index, r) in enumerate(zip(rows.tolist(), draws.tolist(), strict=True)):
         pid = str(snap.profiles.ids[index])
+        attributes = profile_attributes(snap, index, additional, r)
+        if joined_us is not None:
+            attributes["joined_group_at"] = iso(joined_us[k])
         rels = {name: {"links": {"self": f"{base}/api/profiles/{pid}/relationships/{name}/",
                                  "related": f"{base}/api/profiles/{pid}/{name}/"}}
                 for name in relationships}
         out.append({
             "type": "profile",
             "id": pid,
-            "attributes": sparse(profile_attributes(snap, index, additional, r), fields),
+            "attributes": sparse(attributes, fields),
             "relationships": rels,
             "links": {"self": f"{base}/api/profiles/{pid}/"},
         })

@@ -18,8 +18,10 @@ from loader.emulator.endpoints import (
     flow_actions,
     flow_messages,
     flows,
+    lists,
     metrics,
     profiles,
+    segments,
 )
 from loader.emulator.endpoints.control import ControlRoute
 from loader.emulator.operation import Operation
@@ -38,11 +40,13 @@ ROUTES: tuple[Route, ...] = (
     *flows.ROUTES,
     *flow_actions.ROUTES,
     *flow_messages.ROUTES,
+    *lists.ROUTES,
+    *segments.ROUTES,
     *control.ROUTES,
 )
 
 OPERATIONS: tuple[Operation, ...] = tuple(r for r in ROUTES if isinstance(r, Operation))
-SCOPES: dict[str, str] = {op.name: op.scope for op in OPERATIONS}  # operation -> the scope it needs
+SCOPES: dict[str, str] = {op.name: op.scope for op in OPERATIONS}  # operation -> the (first) scope it needs
 SPECS: dict[str, EndpointSpec] = {op.name: op.spec for op in OPERATIONS}
 # every rate-limit bucket by its name (an operation's own has the operation's name)
 BUCKETS: dict[str, Bucket] = {b.name: b for op in OPERATIONS

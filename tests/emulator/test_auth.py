@@ -44,7 +44,7 @@ def test_missing_scope_is_403_only_on_that_endpoint(make_emulator):
 
 
 def test_unknown_path_is_404_and_post_is_405(emulator):
-    resp = requests.get(f"{emulator.base_url}/api/lists", headers=emulator.headers(), timeout=10)
+    resp = requests.get(f"{emulator.base_url}/api/templates", headers=emulator.headers(), timeout=10)
     assert resp.status_code == 404
     assert error_of(resp)["code"] == "not_found"
     resp = requests.post(f"{emulator.base_url}/api/events", headers=emulator.headers(), json={}, timeout=10)

@@ -102,6 +102,6 @@ def test_endpoint_modules_import_no_other_family_and_not_the_table():
     families = {m for m in graph if m.startswith(f"{PACKAGE}.endpoints.")}
     assert {f.rsplit(".", 1)[1] for f in families} == {
         "accounts", "metrics", "profiles", "events", "control", "campaigns", "campaign_messages", "flows",
-        "flow_actions", "flow_messages"}
+        "flow_actions", "flow_messages", "lists", "segments"}
     for family in families:
         assert not graph[family] & (families | {f"{PACKAGE}.routes", f"{PACKAGE}.app"}), family

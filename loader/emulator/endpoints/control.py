@@ -22,7 +22,9 @@ from loader.emulator.responses import json_response
 PREFIX = "/_emulator/"
 GROW_KEYS = ("new_events", "late_events", "future_events", "updated_profiles", "new_profiles",
              "new_campaigns", "edited_campaigns", "archived_campaigns", "deleted_campaigns", "new_flows",
-             "edited_flows", "deleted_flows", "late_attributions")
+             "edited_flows", "deleted_flows", "late_attributions", "list_joins", "list_leaves",
+             "segment_joins", "segment_leaves", "new_lists", "new_segments", "deleted_lists",
+             "deleted_segments", "new_suppressions", "deleted_profiles", "merged_profiles")
 
 
 class ControlError(Exception):
