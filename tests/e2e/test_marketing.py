@@ -208,18 +208,29 @@ def _check(warehouse: Warehouse, emulator: RunningEmulator, seen: Seen, until: d
     _check_performance(warehouse, emulator, seen, until)
 
 
+def _grow_with_late_credit(emulator: RunningEmulator, late: int, **growth: int) -> None:
+    """Grow the data, checking that `late` events already synced gained credit (so the late-credit
+    part of the proof is not vacuous)."""
+    truth = emulator.emulator.truth
+    synced = {event["id"] for event in truth.events()}
+    credited = set(truth.attributions())
+    emulator.emulator.grow(late_attributions=late, **growth)
+    assert len((set(truth.attributions()) & synced) - credited) == late, "late credit on synced orders"
+
+
 def test_marketing_marts_equal_the_truth_after_growth(
-    warehouse: Warehouse, emulator: RunningEmulator, tmp_path: Path
+    warehouse: Warehouse, make_emulator: Any, tmp_path: Path
 ) -> None:
+    emulator = make_emulator(history_days=30)  # events dense enough that orders 1-6 days old exist
     seen = Seen()
     _check(warehouse, emulator, seen, _sync_and_build(warehouse, tmp_path, history="all"))
 
-    emulator.emulator.grow(new_events=400, new_campaigns=2, edited_campaigns=2, archived_campaigns=1,
-                           edited_flows=1, deleted_flows=1, late_attributions=4)
+    _grow_with_late_credit(emulator, 4, new_events=400, new_campaigns=2, edited_campaigns=2,
+                           archived_campaigns=1, edited_flows=1, deleted_flows=1)
     assert emulator.emulator.truth.deleted_flow_ids()
     # --reconcile also lists every campaign and flow id, so the deleted flow is found in this run
     _check(warehouse, emulator, seen, _sync_and_build(warehouse, tmp_path, reconcile="7d"))
 
-    emulator.emulator.grow(new_events=300, new_campaigns=1, deleted_campaigns=1, late_attributions=3)
+    _grow_with_late_credit(emulator, 3, new_events=300, new_campaigns=1, deleted_campaigns=1)
     _check(warehouse, emulator, seen, _sync_and_build(warehouse, tmp_path, reconcile="7d"))
     assert any(row[-1] for row in _mart(warehouse, "klaviyo_campaign", "campaign_id, is_deleted"))

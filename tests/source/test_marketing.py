@@ -179,7 +179,8 @@ def marketing_state(warehouse: Warehouse, account_id: str) -> dict[str, Any]:
     return {name: resources[name]["accounts"][account_id] for name in ("campaigns", "flows")}
 
 
-def test_historical_then_periodic_marketing_is_exactly_the_api(warehouse: Warehouse, emulator) -> None:
+def test_historical_then_periodic_marketing_is_exactly_the_api(warehouse: Warehouse, make_emulator) -> None:
+    emulator = make_emulator(history_days=30)  # events dense enough that orders 1-6 days old exist
     emu = emulator.emulator
     first = warehouse.sync(objects=MARKETING)
     assert {u.object: d.kind for u, d in first.objects.items()} == {
@@ -214,7 +215,8 @@ def test_historical_then_periodic_marketing_is_exactly_the_api(warehouse: Wareho
     )
     late = expected_attributions(emu.truth, {e["id"] for e in emu.truth.events(until=first.run_start)})
     before = loaded(warehouse, "event_attributions", ATTRIBUTION_COLUMNS, 99)
-    late_credit = set(late) - set(before)  # on orders 1-6 days old, when the data has uncredited ones
+    late_credit = set(late) - set(before)  # on orders 1-6 days old
+    assert len(late_credit) == 5, "the growth credits five old orders (else the check below is vacuous)"
     # a full listing every run (listing_reconcile 1s), so the deleted ones are found now
     second = warehouse.sync(objects=MARKETING, listing_reconcile="1s")
     assert {d.kind for d in second.objects.values()} == {"periodic"}
