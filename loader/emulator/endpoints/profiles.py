@@ -38,9 +38,9 @@ SPEC = EndpointSpec(
      "created": FieldRule(("greater-than", "less-than"), "datetime"),
      "updated": FieldRule(("greater-than", "less-than"), "datetime"),
      f"{SUPPRESSION}.timestamp": FieldRule(DT4, "datetime"),
-     f"{SUPPRESSION}.reason": FieldRule(("equals",), "string", people.REASONS),
+     f"{SUPPRESSION}.reason": FieldRule(("equals",), "string"),
      f"{LIST_SUPPRESSIONS}.timestamp": FieldRule(DT4, "datetime"),
-     f"{LIST_SUPPRESSIONS}.reason": FieldRule(("equals",), "string", people.REASONS),
+     f"{LIST_SUPPRESSIONS}.reason": FieldRule(("equals",), "string"),
      f"{LIST_SUPPRESSIONS}.list_id": FieldRule(("equals",), "string")},
     ("created", "-created", "email", "-email", "id", "-id", "updated", "-updated",
      f"{SUPPRESSION}.timestamp", f"-{SUPPRESSION}.timestamp",
@@ -97,7 +97,8 @@ def _suppression_mask(snap: Snapshot, c: Condition) -> np.ndarray:
     if c.field == f"{SUPPRESSION}.timestamp":
         return (p.supp_reason != people.NONE) & _compare(p.supp_us, c)
     if c.field == f"{SUPPRESSION}.reason":
-        return p.supp_reason == people.REASONS.index(c.value)
+        code = people.REASONS.index(c.value) if c.value in people.REASONS else len(people.REASONS)
+        return p.supp_reason == code  # an unknown reason matches nothing
     rows = snap.fates.list_suppressions
     key = c.field.rsplit(".", 1)[1]
     if key == "timestamp":
