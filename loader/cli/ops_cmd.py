@@ -18,6 +18,8 @@ from loader.destination import resolve_pipelines_dir
 from loader.errors import SyncError
 from loader.ledger.statuses import CONTROLLED_OBJECTS
 
+STATUS_IMPORTS = 10  # the latest SFTP imports `status` shows
+
 
 def _store(destination: str | None) -> Any:
     """The ledger of the configured destination, with the same pipelines_dir as `run`."""
@@ -43,19 +45,27 @@ def _echo_json(document: dict[str, Any]) -> None:
 @options.as_json()
 @options.destination
 def status_command(as_json: bool, destination: str | None) -> None:
-    """The Historical and Periodic tabs, and the errors of the last 24 hours."""
+    """The Historical and Periodic tabs, the errors of the last 24 hours and the latest SFTP imports."""
     from rich.console import Console
 
     from loader.ops.queries import load_view
     from loader.ops.report_json import status_document
     from loader.ops.report_text import print_status
+    from loader.upload.history_report import import_document, imports_table
 
     store = _store(destination)
     view = load_view(store)
+    imports = store.imports()[-STATUS_IMPORTS:]
     if as_json:
-        _echo_json(status_document(view, store.destination_name, store.dataset_name))
+        document = status_document(view, store.destination_name, store.dataset_name)
+        document["imports"] = [import_document(row) for row in reversed(imports)]
+        _echo_json(document)
     else:
-        print_status(Console(), view, store.destination_name, store.dataset_name)
+        console = Console()
+        print_status(console, view, store.destination_name, store.dataset_name)
+        if imports:
+            console.print(f"\nImports (latest {len(imports)}; all: klaviyo-sync imports)")
+            console.print(imports_table(imports, len({row.account for row in imports}) > 1))
 
 
 @main.command("errors")

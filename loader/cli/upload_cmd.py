@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,21 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-from rich.table import Table
 
+from loader.cli import options
 from loader.cli.app import main
+from loader.destination import resolve_pipelines_dir
+from loader.sync_observer import DEFAULT_ACCOUNT
 from loader.upload.history import ImportHistory, history_path
 from loader.upload.keys import KEY_TYPES, check_public_key_file, generate_key
 from loader.upload.request import UploadRequest, run_upload
 from loader.upload.uploader import FOLDERS, ByteCallback
+
+HISTORY_HELP = (
+    "Keep the import history in this JSON Lines file instead of the warehouse ledger (the previous "
+    "release's format). Without it the history is the ledger table klaviyo_sync_imports, and the "
+    "file at [export] history_path (default ./klaviyo_sync_imports.jsonl) is migrated into it once."
+)
 
 
 @main.command("upload")
@@ -46,9 +53,12 @@ from loader.upload.uploader import FOLDERS, ByteCallback
 )
 @click.option("--parallel", type=click.IntRange(1, 16), default=4, show_default=True)
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Retries per file.")
-@click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
+@click.option("--history", "history_file", help=HISTORY_HELP)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @click.option("--force", is_flag=True, help="Upload again files the import history shows as completed.")
+@click.option("--account", default=DEFAULT_ACCOUNT, show_default=True,
+              help="The configured account whose Klaviyo import this is (recorded with each upload).")
+@options.destination
 def upload_cmd(progress: bool, **request: Any) -> None:
     """Upload CSV files (or an export manifest) to profiles/ or events/ over verified SFTP."""
     # every option but --progress is the UploadRequest field of the same name
@@ -70,28 +80,38 @@ def _progress_bars(show: bool, paths: Sequence[Path]) -> Iterator[ByteCallback]:
 
 
 @main.command("imports")
-@click.option("--history", "history_file", help="Import history ledger ([export] history_path).")
+@click.option("--history", "history_file", help=HISTORY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-def imports_cmd(history_file: str | None, as_json: bool, limit: int) -> None:
-    """Show the import history: status, rows, bytes, date, uploaded by, remote path, error."""
-    records = ImportHistory(history_path(history_file)).records()[-limit:]
+@click.option("--account", help="Only this account's imports (default: every account).")
+@options.destination
+def imports_cmd(
+    history_file: str | None, as_json: bool, limit: int, account: str | None, destination: str | None
+) -> None:
+    """The import history: status, rows, share sent, date, imported by, file, remote path, error."""
+    from loader.ledger.records import ImportRecord as LedgerImport
+    from loader.upload.history_report import import_document, imports_table
+    from loader.upload.ledger_history import to_ledger
+
+    rows: list[LedgerImport]
+    if history_file:
+        rows = [to_ledger(r) for r in ImportHistory(history_path(history_file)).records()]
+    else:
+        from loader.ledger.store import LedgerStore
+        from loader.upload.history_migration import migrate_history
+
+        store = LedgerStore.open(destination, resolve_pipelines_dir())
+        moved = migrate_history(history_path(None), store)
+        if moved:
+            click.echo(f"Migrated {moved} import(s) from {history_path(None)} into klaviyo_sync_imports",
+                       err=True)
+        rows = store.imports()
+    rows = [r for r in rows if account is None or r.account == account][-limit:]
     if as_json:
-        click.echo(json.dumps([asdict(r) for r in records], indent=2))
+        click.echo(json.dumps([import_document(r) for r in rows], indent=2))
         return
-    table = Table("Status", "Rows", "Bytes", "Date", "Uploaded by", "Remote path", "Error")
-    for r in records:
-        rows = "" if r.rows is None else str(r.rows)
-        table.add_row(
-            r.status,
-            rows,
-            str(r.bytes),
-            r.finished_at or r.started_at,
-            r.uploaded_by,
-            f"{r.host}/{r.remote_path}",
-            r.error or "",
-        )
-    Console(width=200).print(table)
+    several = len({r.account for r in rows}) > 1
+    Console(width=200).print(imports_table(rows, several))
 
 
 @main.command("keygen")

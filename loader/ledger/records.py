@@ -88,3 +88,33 @@ class ScheduleRecord:
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     updated_at: datetime = field(default_factory=utc_now)
+
+
+IMPORT_COMPLETED = "Completed"  # Klaviyo's UI: Status "Completed or incomplete."
+IMPORT_INCOMPLETE = "Incomplete"
+
+
+@dataclass
+class ImportRecord:
+    """One file sent to Klaviyo's SFTP import (`klaviyo_sync_imports`, merged on import_id): the
+    columns of Klaviyo's "recent imports" list (status, rows, share of rows sent, import date,
+    imported by, file) and what a re-run needs (where it went, its size and sha256)."""
+
+    import_id: str
+    status: str  # IMPORT_COMPLETED or IMPORT_INCOMPLETE
+    file: str  # the local file's absolute path
+    imported_at: datetime  # when the upload started ("Import date")
+    imported_by: str  # user@machine as the SFTP user ("Imported by")
+    row_count: int | None = None  # data rows in the file (None: not counted)
+    rows_sent_pct: float | None = None  # share of the file on Klaviyo's server (by bytes; rows go in order)
+    byte_count: int = 0
+    folder: str = ""  # profiles or events
+    remote_path: str = ""
+    sftp_host: str = ""  # host:port of the SFTP server
+    sha256: str | None = None
+    finished_at: datetime | None = None
+    resumed_from: int = 0  # byte offset a retry resumed at
+    error: str | None = None  # redacted
+    account: str = DEFAULT_ACCOUNT  # the configured account whose Klaviyo import this went to
+    account_id: str | None = None
+    updated_at: datetime = field(default_factory=utc_now)

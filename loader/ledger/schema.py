@@ -14,13 +14,14 @@ import dlt
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
-from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+from loader.ledger.records import ErrorRecord, ImportRecord, ObjectControl, RunRecord, ScheduleRecord
 
 SCHEMA_NAME = "klaviyo_sync_ledger"
 RUNS_TABLE = "klaviyo_sync_runs"
 ERRORS_TABLE = "klaviyo_sync_errors"
 OBJECTS_TABLE = "klaviyo_sync_objects"
 SCHEDULE_TABLE = "klaviyo_sync_schedule"
+IMPORTS_TABLE = "klaviyo_sync_imports"
 
 _MERGE = {"disposition": "merge", "strategy": "delete-insert"}
 
@@ -45,12 +46,20 @@ _TYPES: dict[str, dict[str, str]] = {
         "scheduler_id": "text", "every_seconds": "double", "state": "text", "next_run_at": "timestamp",
         "host": "text", "pid": "bigint", "updated_at": "timestamp",
     },
+    IMPORTS_TABLE: {
+        "import_id": "text", "status": "text", "file": "text", "imported_at": "timestamp",
+        "imported_by": "text", "row_count": "bigint", "rows_sent_pct": "double", "byte_count": "bigint",
+        "folder": "text", "remote_path": "text", "sftp_host": "text", "sha256": "text",
+        "finished_at": "timestamp", "resumed_from": "bigint", "error": "text", "account": "text",
+        "account_id": "text", "updated_at": "timestamp",
+    },
 }
 _KEYS: dict[str, tuple[str, ...]] = {
     RUNS_TABLE: ("run_id", "account", "object"),
     ERRORS_TABLE: (),
     OBJECTS_TABLE: ("account", "object"),
     SCHEDULE_TABLE: ("scheduler_id",),
+    IMPORTS_TABLE: ("import_id",),
 }
 # Columns added after the first release: nullable even when part of a key, because dlt adds them with
 # ALTER TABLE ... ADD COLUMN, and a NOT NULL column cannot be added to a table that holds rows (the
@@ -61,6 +70,7 @@ RECORD_TYPES: dict[str, type] = {
     ERRORS_TABLE: ErrorRecord,
     OBJECTS_TABLE: ObjectControl,
     SCHEDULE_TABLE: ScheduleRecord,
+    IMPORTS_TABLE: ImportRecord,
 }
 
 

@@ -22,7 +22,7 @@ from loader.destination import PIPELINE_NAME, make_pipeline
 from loader.errors import SyncError, TransientError
 from loader.ledger import schema
 from loader.ledger.error_info import describe
-from loader.ledger.records import ErrorRecord, ObjectControl, RunRecord, ScheduleRecord
+from loader.ledger.records import ErrorRecord, ImportRecord, ObjectControl, RunRecord, ScheduleRecord
 from loader.sync_observer import DEFAULT_ACCOUNT, Unit
 
 LEDGER_PIPELINE = f"{PIPELINE_NAME}_ledger"
@@ -119,6 +119,10 @@ class LedgerStore:
     def schedule(self) -> ScheduleRecord | None:
         rows = self._read(schema.SCHEDULE_TABLE, ScheduleRecord)
         return max(rows, key=lambda row: row.updated_at) if rows else None
+
+    def imports(self) -> list[ImportRecord]:
+        """The SFTP import history (`klaviyo_sync_imports`), oldest first."""
+        return sorted(self._read(schema.IMPORTS_TABLE, ImportRecord), key=lambda r: r.imported_at)
 
     def _read(self, table: str, record_type: type[T]) -> list[T]:
         names, selected = self._call(self._select, table, schema.columns_of(table))

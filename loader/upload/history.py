@@ -1,9 +1,12 @@
 """The import history: one record per uploaded file, like Klaviyo's "recent imports" list.
 
-Kept as a local JSON Lines ledger (`klaviyo_sync_imports.jsonl` in the working directory, or
-`[export] history_path`): append-only, one line per status change, the last line per upload id wins.
-Fields mirror Klaviyo's UI (status completed/incomplete, rows, date, imported by) plus bytes, sha256,
-remote path and the error, if any. Appends are locked (threads and processes) so lines never mix.
+`History` is what the uploader needs of it: `record` a status change, read back the latest
+`records`. It lives in the warehouse ledger (`klaviyo_sync_imports`, `ledger_history`). This module
+keeps the previous release's format, a local JSON Lines file (`klaviyo_sync_imports.jsonl` in the
+working directory, or `[export] history_path`): append-only, one line per status change, the last
+line per upload id wins; appends are locked (threads and processes) so lines never mix. Such a file
+is migrated into the ledger once (`history_migration`); `upload --history FILE` still writes one,
+for a machine without a warehouse.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import threading
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Protocol
 
 import dlt
 
@@ -39,6 +43,13 @@ class ImportRecord:
     sha256: str | None = None
     resumed_from: int = 0
     error: str | None = None
+    sent_bytes: int | None = None  # bytes on the server when it ended (None: not known)
+
+
+class History(Protocol):
+    def record(self, record: ImportRecord) -> None: ...
+
+    def records(self) -> list[ImportRecord]: ...
 
 
 def history_path(path: str | Path | None = None) -> Path:

@@ -26,7 +26,7 @@ from loader.secrets import redact
 from loader.upload.connection import connect
 from loader.upload.cpu_affinity import one_core
 from loader.upload.file_facts import FileFacts
-from loader.upload.history import COMPLETED, ImportHistory, ImportRecord
+from loader.upload.history import COMPLETED, History, ImportRecord
 from loader.upload.settings import SftpSettings, check_local_setup
 from loader.upload.transfer import Transfer, remote_paths, send_file
 
@@ -59,7 +59,7 @@ def upload_files(
     settings: SftpSettings,
     files: Sequence[Path],
     options: UploadOptions,
-    history: ImportHistory,
+    history: History,
     on_bytes: ByteCallback | None = None,
 ) -> list[ImportRecord]:
     """Upload every file; raise a SyncError for the failed ones after all have been tried.
@@ -116,7 +116,7 @@ def _not_yet_uploaded(
     settings: SftpSettings,
     files: Sequence[Path],
     folder: str,
-    history: ImportHistory,
+    history: History,
     facts: dict[Path, FileFacts],
 ) -> list[Path]:
     """Files without a completed upload of the same bytes (size and sha256) to the same place (a
@@ -146,7 +146,7 @@ def upload_one(
     settings: SftpSettings,
     local: Path,
     options: UploadOptions,
-    history: ImportHistory,
+    history: History,
     on_bytes: ByteCallback | None = None,
     facts: FileFacts | None = None,
 ) -> ImportRecord:
@@ -166,15 +166,23 @@ def upload_one(
         sha256=facts.sha256,
     )
     history.record(record)
+    sent = [0]  # the furthest byte reported on the server, for the share of an incomplete upload
+
+    def track(path: Path, count: int) -> None:
+        sent[0] = max(sent[0], count)
+        if on_bytes:
+            on_bytes(path, count)
+
     try:
-        transfer = _with_retries(settings, local, options, on_bytes)
+        transfer = _with_retries(settings, local, options, track)
     except BaseException as exc:
-        record.error, record.finished_at = redact(str(exc)), _now()
+        record.error, record.finished_at, record.sent_bytes = redact(str(exc)), _now(), sent[0]
         history.record(record)
         raise
     facts = facts.resolved()
     record.rows, record.sha256 = facts.rows, facts.sha256
     record.status, record.finished_at, record.resumed_from = COMPLETED, _now(), transfer.resumed_from
+    record.sent_bytes = record.bytes
     history.record(record)
     return record
 

@@ -99,23 +99,28 @@ def test_postgres_export_then_cli_upload_of_manifest(
     monkeypatch.setenv("EXPORT__SFTP__USER", sftp_remote.user)
     monkeypatch.setenv("EXPORT__SFTP__KEY_PATH", str(sftp_keys.key("ed25519")))
     monkeypatch.setenv("EXPORT__SFTP__KNOWN_HOSTS", str(known_hosts(sftp_remote, tmp_path)))
-    history = tmp_path / "h.jsonl"
-    uploaded = runner.invoke(
-        main, ["upload", str(out / "pg.manifest.json"), "--folder", "profiles", "--history", str(history)]
-    )
+    monkeypatch.setenv("KLAVIYO_SYNC__PIPELINES_DIR", str(tmp_path / "pipelines"))
+    monkeypatch.chdir(tmp_path)
+    # no --history: the import history is the PostgreSQL ledger's klaviyo_sync_imports
+    upload = ["upload", str(out / "pg.manifest.json"), "--folder", "profiles", "--destination", "postgres"]
+    uploaded = runner.invoke(main, [*upload, "--account", "acme"])
     assert uploaded.exit_code == 0, uploaded.output
     assert (sftp_remote.remote / "profiles" / "pg-0001.csv").read_bytes() == (
         out / "pg-0001.csv"
     ).read_bytes()
-    listed = runner.invoke(main, ["imports", "--history", str(history), "--json"])
+    listed = runner.invoke(main, ["imports", "--destination", "postgres", "--json"])
     [record] = json.loads(listed.stdout)
-    assert (record["status"], record["rows"], record["remote_path"]) == (
-        "completed",
+    assert (record["status"], record["row_count"], record["rows_sent_pct"], record["remote_path"]) == (
+        "Completed",
         300,
+        100.0,
         "profiles/pg-0001.csv",
     )
-    table = runner.invoke(main, ["imports", "--history", str(history)])
-    assert "completed" in table.stdout and "300" in table.stdout
+    assert record["account"] == "acme" and record["imported_by"].endswith(f"as {sftp_remote.user}")
+    table = runner.invoke(main, ["imports", "--destination", "postgres"])
+    assert "Completed" in table.stdout and "300" in table.stdout
+    again = runner.invoke(main, [*upload, "--account", "acme"])  # the ledger shows it done: not sent twice
+    assert again.exit_code == 0 and "Skipped" in again.stdout, again.output
 
 
 def _small_file(tmp_path: Path) -> Path:

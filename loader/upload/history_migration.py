@@ -1,0 +1,40 @@
+"""Move a JSON Lines import history (the previous release's) into the ledger's `klaviyo_sync_imports`.
+
+Every upload of the file becomes one ledger row (its latest state: the file's last line per upload
+id), under the account given. Idempotent: an upload whose row the ledger already holds unchanged is
+not written again, so a second migration adds nothing; the file itself is left in place (nothing
+is lost, and a re-run cannot read it wrongly).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from loader.ledger.records import ImportRecord as LedgerImport
+from loader.ledger.store import LedgerStore
+from loader.sync_observer import DEFAULT_ACCOUNT
+from loader.upload.history import ImportHistory
+from loader.upload.ledger_history import to_ledger
+
+log = logging.getLogger(__name__)
+
+
+def _same(a: LedgerImport, b: LedgerImport) -> bool:
+    ignore = {"updated_at", "account_id"}
+    names = [f.name for f in dataclasses.fields(a) if f.name not in ignore]
+    return all(getattr(a, name) == getattr(b, name) for name in names)
+
+
+def migrate_history(path: Path, store: LedgerStore, account: str = DEFAULT_ACCOUNT) -> int:
+    """Write the file's uploads the ledger lacks (or holds in another state); how many were written."""
+    if not path.is_file():
+        return 0
+    rows = [to_ledger(record, account) for record in ImportHistory(path).records()]
+    held = {row.import_id: row for row in store.imports()}
+    new = [row for row in rows if row.import_id not in held or not _same(held[row.import_id], row)]
+    if new:
+        store.write(new)
+        log.info("migrated %d import(s) from %s into the ledger table klaviyo_sync_imports", len(new), path)
+    return len(new)
