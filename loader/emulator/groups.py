@@ -190,12 +190,25 @@ def merge(groups: Groups, pairs: list[tuple[int, int]], now_us: int) -> Groups:
     return Groups(tuple(m.lists), tuple(m.segments), tuple(m.removed))
 
 
+def _outsider(rng: np.random.Generator, alive: np.ndarray, members: np.ndarray) -> int | None:
+    """A random alive profile not among `members` (drawn, not by a set difference: cheap on 1M profiles)."""
+    if not len(alive):
+        return None
+    for _ in range(64):
+        p = int(alive[int(rng.integers(0, len(alive)))])
+        if not (members == p).any():
+            return p
+    outside = np.setdiff1d(alive, members)
+    return int(outside[int(rng.integers(0, len(outside)))]) if len(outside) else None
+
+
 def grow(groups: Groups, g: GroupGrowth, rng: np.random.Generator, ids_seed: int, alive: np.ndarray,
          since_us: int, now_us: int) -> tuple[Groups, list[tuple[int, str]]]:
     """Groups after a growth at `now_us`: new (empty) lists and segments created at `since_us`, random
-    alive profiles joining and members leaving live groups (active segments only), deletions. Returns
-    the groups and the (profile, list id) of each list leave (half of them unsubscribe from the list:
-    the caller records a list suppression for those)."""
+    members leaving and alive profiles joining live groups (active segments only; leaves first, so a
+    profile that left may join again with a new joined time), deletions. Returns the groups and the
+    (profile, list id) of half the list leaves: those unsubscribe from the list (the caller records
+    a list suppression for them)."""
     now = now_us // US * US
     m = _Mutable(list(groups.lists), list(groups.segments), list(groups.removed))
     for kind, count in (("list", g.new_lists), ("segment", g.new_segments)):
@@ -212,15 +225,6 @@ def grow(groups: Groups, g: GroupGrowth, rng: np.random.Generator, ids_seed: int
         live = [i for i, x in enumerate(items) if not x.deleted and x.is_active]
         if not live:
             continue
-        for _ in range(joins):
-            pos = live[int(rng.integers(0, len(live)))]
-            x = items[pos]
-            outside = np.setdiff1d(alive_idx, x.members, assume_unique=False)
-            if not len(outside):
-                continue
-            p = int(outside[int(rng.integers(0, len(outside)))])
-            members, joined = _sorted(np.append(x.members, p), np.append(x.joined_us, now))
-            items[pos] = replace(x, members=members, joined_us=joined)
         for k in range(leaves):
             filled = [i for i in live if len(items[i].members)]
             if not filled:
@@ -234,6 +238,14 @@ def grow(groups: Groups, g: GroupGrowth, rng: np.random.Generator, ids_seed: int
                 unsubscribed.append((p, x.id))
             keep = np.arange(len(x.members)) != r
             items[pos] = replace(x, members=x.members[keep], joined_us=x.joined_us[keep])
+        for _ in range(joins):
+            pos = live[int(rng.integers(0, len(live)))]
+            x = items[pos]
+            joiner = _outsider(rng, alive_idx, x.members)
+            if joiner is None:
+                continue
+            members, joined = _sorted(np.append(x.members, joiner), np.append(x.joined_us, now))
+            items[pos] = replace(x, members=members, joined_us=joined)
     for kind, count in (("list", g.deleted_lists), ("segment", g.deleted_segments)):
         items = m.of(kind)
         live_all = [i for i, x in enumerate(items) if not x.deleted]
