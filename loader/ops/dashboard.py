@@ -1,7 +1,9 @@
 """`klaviyo-sync dashboard`: render the ledger as one static HTML page, or serve it on 127.0.0.1.
 
-The page is self-contained (styles, script and chart inline; no CDN). `?selftest=1` makes it switch
-tabs and open an error drawer itself and write what it saw into `#selftest-result` (JSON), which
+Three tabs: Historical, Periodic, and Imports (the SFTP import history of `klaviyo_sync_imports`:
+status, rows, share sent, date, imported by, file, newest first). The page is self-contained
+(styles, script and chart inline; no CDN). `?selftest=1` makes it switch tabs and open an error
+drawer itself and write what it saw into `#selftest-result` (JSON), which
 the tests read back from headless Chromium.
 
 The static page (`--out`) shows the command that pauses, resumes or re-enables each object. The
@@ -29,7 +31,7 @@ from markupsafe import Markup
 
 from loader.errors import SyncError
 from loader.ledger import statuses
-from loader.ledger.records import ErrorRecord, RunRecord
+from loader.ledger.records import ErrorRecord, ImportRecord, RunRecord
 from loader.ledger.store import LedgerStore
 from loader.ledger.view import LedgerView, TabRow
 from loader.ops.controls import ACTIONS, set_control
@@ -38,8 +40,10 @@ from loader.ops.queries import load_view
 from loader.ops.report_text import age, when
 from loader.secrets import redact
 from loader.sync_observer import DEFAULT_ACCOUNT
+from loader.upload.history_report import share
 
 TIMELINE_ROWS = 100
+IMPORT_ROWS = 200  # the newest imports shown (all: `klaviyo-sync imports --limit N`)
 LOOPBACK = "127.0.0.1"
 CONTROL_PATH = "/control"
 TOKEN_HEADER = "X-Klaviyo-Sync-Token"
@@ -47,7 +51,10 @@ MAX_FORM_BYTES = 4096
 BUTTONS = {"pause": "Pause", "resume": "Resume", "enable": "Re-enable"}
 
 
-def render_dashboard(view: LedgerView, destination: str, dataset: str, *, token: str | None = None) -> str:
+def render_dashboard(
+    view: LedgerView, destination: str, dataset: str, *, token: str | None = None,
+    imports: Sequence[ImportRecord] = (),
+) -> str:
     """The page; with `token` (the served page) rows carry working buttons, else the commands."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     errors_by_key = _errors_by_key(view.errors, view.accounts)
@@ -85,6 +92,8 @@ def render_dashboard(view: LedgerView, destination: str, dataset: str, *, token:
         periodic_runs=[r for r in view.runs if r.kind == statuses.PERIODIC],
         chart=Markup(render_svg(freshness_series(view.runs, view.now, several))),
         timeline=render_timeline, style=Markup(_asset("dashboard.css")),
+        imports=sorted(imports, key=lambda r: r.imported_at, reverse=True)[:IMPORT_ROWS], share=share,
+        imports_several=several or len({r.account for r in imports}) > 1,
         script=Markup(_asset("dashboard.js")),
         **helpers,
     )
@@ -94,7 +103,8 @@ def render_dashboard(view: LedgerView, destination: str, dataset: str, *, token:
 def write_dashboard(store: LedgerStore, out: str | Path) -> Path:
     """Write the page to a temporary name, then move it over `out` (never a half-written page)."""
     path = Path(out)
-    html = render_dashboard(load_view(store), store.destination_name, store.dataset_name)
+    view = load_view(store)
+    html = render_dashboard(view, store.destination_name, store.dataset_name, imports=store.imports())
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(html, encoding="utf-8")
@@ -149,7 +159,8 @@ def dashboard_server(
             if not _same(query.get("token", [""])[0], secret):
                 return self._plain(403, "forbidden: open the URL with the token printed at start")
             view = load_view(store)
-            body = render_dashboard(view, store.destination_name, store.dataset_name, token=secret).encode()
+            body = render_dashboard(view, store.destination_name, store.dataset_name, token=secret,
+                                    imports=store.imports()).encode()
             self._send(200, body, "text/html; charset=utf-8")
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server API

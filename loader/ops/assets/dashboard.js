@@ -23,7 +23,7 @@
       return { account: tr.dataset.account, name: tr.dataset.object, status: tr.querySelector('.badge').textContent.trim() }; });
   }
   function selftest() {
-    var result = {};
+    var result = {imports_hidden_at_start: !visible('panel-imports') && visible('panel-historical')};
     document.getElementById('tab-periodic').click();
     result.periodic_shown = visible('panel-periodic') && !visible('panel-historical');
     result.periodic_rows = rows('panel-periodic');
@@ -44,7 +44,16 @@
       });
     }
     result.chart_lines = document.querySelectorAll('#freshness-chart polyline').length;
+    document.getElementById('tab-imports').click();
+    result.imports_shown = visible('panel-imports') && !visible('panel-historical') && !visible('panel-periodic');
+    result.imports_rows = Array.prototype.map.call(document.querySelectorAll('#panel-imports tbody tr[data-import]'), function (tr) {
+      function cell(name) { return tr.querySelector('.' + name).textContent.trim(); }
+      return { id: tr.dataset.import, account: tr.dataset.account, status: tr.querySelector('.badge').textContent.trim(),
+               rows: cell('rows'), sent: cell('sent'), date: cell('date'), by: cell('by'), file: cell('file'), error: cell('import-error') }; });
+    document.getElementById('tab-periodic').click();  // where the self-test ended before the Imports tab
     document.getElementById('selftest-result').textContent = JSON.stringify(result);
   }
-  if (new URLSearchParams(location.search).has('selftest')) { selftest(); }
+  var params = new URLSearchParams(location.search);
+  if (params.get('tab') && document.getElementById('tab-' + params.get('tab'))) { showTab(params.get('tab')); }
+  if (params.has('selftest')) { selftest(); }
 })();
