@@ -96,7 +96,7 @@ DEFAULT_LOOKBACK = timedelta(hours=1)
 
 # Parallel extraction: worker threads per resource and how finely a window is cut.
 EVENTS_WORKERS = 16
-PROFILES_WORKERS = 4
+PROFILES_WORKERS = 8  # 750 requests/min = 12.5/s: at 200-500 ms a request, 4 in flight fall short
 MARKETING_WORKERS = 2  # campaigns and flows each: their budgets (10/s, 3/s) need no more
 SLICES_PER_WORKER = 2  # a start; idle workers then split the busiest slice
 MIN_SLICE = timedelta(minutes=1)
