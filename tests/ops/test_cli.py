@@ -44,7 +44,7 @@ def _iso(value: str | None) -> None:
 
 def _check_status_schema(doc: dict[str, Any]) -> None:
     assert set(doc) == {
-        "schema_version", "generated_at", "connection", "historical", "periodic", "errors_24h"
+        "schema_version", "generated_at", "connection", "historical", "periodic", "errors_24h", "imports"
     }
     assert doc["schema_version"] == 2 and set(doc["connection"]) == CONNECTION_KEYS
     _iso(doc["generated_at"])
