@@ -6,7 +6,8 @@
   all in `included` has them read from `/api/campaigns/{id}/campaign-messages`.
 - flows: `GET /api/flows` per `archived` true/false, `sort=updated`; for every flow listed (changed
   since the cursor, or all on a full listing) its actions (`/api/flows/{id}/flow-actions`) and, for
-  each send action (`definition.type` send-*), its messages (`/api/flow-actions/{id}/flow-messages`).
+  each send action (`definition.type` send-*), its messages (`/api/flow-actions/{id}/flow-messages`);
+  the actions are read ahead on a thread of their own, so both endpoints go at their own budgets.
   The actions and messages of a re-read flow are upserted; one that Klaviyo no longer serves stays
   in the raw table (the contract has no removed flag for them). Deleted flows are in `deletions`.
 
@@ -28,7 +29,9 @@ committed read), `listed_at` (run start of the last full listing) and `ids` (the
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -182,28 +185,48 @@ def flow_rows(accounts: list[AccountContext]) -> Iterator[Any]:
                 read.report.rows += len(data)
                 yield [flow_row(account.account_id, item) for item in data]
         read.seen.update(listed)
-        for flow_id in listed:
-            yield from _flow_children(read, flow_id, page_size)
+        yield from _flow_children(read, listed, page_size)
         yield from read.finish("flow")
 
     yield from stream_accounts([a for a in accounts if "flows" in a.options.objects], "flows", one)
 
 
-def _flow_children(read: _Listing, flow_id: str, page_size: dict[str, str]) -> Iterator[Any]:
+def _flow_children(read: _Listing, flow_ids: list[str], page_size: dict[str, str]) -> Iterator[Any]:
+    """The actions of each flow and the messages of its send actions.
+
+    flow-actions and flow-messages have a budget each (3/s, 60/min): the actions are read on a thread
+    of their own, flow after flow, while this one reads the messages of the actions already read, so
+    each endpoint is paced to its own budget and neither waits for the other (one after the other,
+    the actions went at the messages' pace: a flow has a few send actions)."""
     account_id = read.account.account_id
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow-actions") as pool:
+        read_ahead = deque((i, pool.submit(_flow_actions, read, i, page_size)) for i in flow_ids)
+        try:
+            while read_ahead:
+                flow_id, future = read_ahead.popleft()  # dropped once used: only unread actions are held
+                for actions in future.result():
+                    yield _table([flow_child_row(account_id, "flow_id", flow_id, a) for a in actions],
+                                 "flow_actions")
+                    for action in actions:
+                        if is_send_action(action):
+                            yield from _flow_messages(read, action["id"], page_size)
+        finally:
+            for _, pending in read_ahead:  # a failure or a closed generator: no more actions read
+                pending.cancel()
+
+
+def _flow_actions(read: _Listing, flow_id: str, page_size: dict[str, str]) -> list[list[dict[str, Any]]]:
     path = settings.FLOW_ACTIONS_PATH.replace("{id}", quote(flow_id, safe=""))
-    for actions in read.pages(path, page_size, settings.FLOW_ACTIONS_PATH):
-        if not actions:
-            continue
-        yield _table([flow_child_row(account_id, "flow_id", flow_id, a) for a in actions], "flow_actions")
-        for action in actions:
-            if not is_send_action(action):
-                continue
-            path = settings.FLOW_MESSAGES_PATH.replace("{id}", quote(action["id"], safe=""))
-            for messages in read.pages(path, page_size, settings.FLOW_MESSAGES_PATH):
-                if messages:
-                    rows = [flow_child_row(account_id, "flow_action_id", action["id"], m) for m in messages]
-                    yield _table(rows, "flow_messages")
+    return [actions for actions in read.pages(path, page_size, settings.FLOW_ACTIONS_PATH) if actions]
+
+
+def _flow_messages(read: _Listing, action_id: str, page_size: dict[str, str]) -> Iterator[Any]:
+    account_id = read.account.account_id
+    path = settings.FLOW_MESSAGES_PATH.replace("{id}", quote(action_id, safe=""))
+    for messages in read.pages(path, page_size, settings.FLOW_MESSAGES_PATH):
+        if messages:
+            rows = [flow_child_row(account_id, "flow_action_id", action_id, m) for m in messages]
+            yield _table(rows, "flow_messages")
 
 
 def is_send_action(action: dict[str, Any]) -> bool:
