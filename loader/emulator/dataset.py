@@ -294,7 +294,9 @@ def _profile_fates(snap: Snapshot, profiles: ProfileStore, growth: Growth, rng: 
         gr = groups.drop_profiles(gr, deleted, now_us, "profile_deleted")
     if growth.merged_profiles:
         sources = people.pick(rng, np.flatnonzero(~gone), growth.merged_profiles)
-        rest = np.setdiff1d(np.flatnonzero(~gone), sources)
+        others = ~gone
+        others[sources] = False
+        rest = np.flatnonzero(others)
         targets = people.pick(rng, rest, len(sources))
         sources = sources[:len(targets)]
         if len(sources):

@@ -95,6 +95,15 @@ def _sorted(members: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, np.nda
     return members[order].astype(np.int64), joined[order].astype(np.int64)
 
 
+def _with(members: np.ndarray, joined: np.ndarray, profile: int, at_us: int) -> tuple[np.ndarray, np.ndarray]:
+    """The columns with one member added at its (joined, profile) place: no re-sort (a 1M-member list
+    grows by a copy, not a sort)."""
+    lo = int(np.searchsorted(joined, at_us, side="left"))
+    hi = int(np.searchsorted(joined, at_us, side="right"))
+    k = lo + int(np.searchsorted(members[lo:hi], profile))
+    return np.insert(members, k, profile), np.insert(joined, k, at_us)
+
+
 def _make(kind: str, index: int, ids_seed: int, created: int, updated: int, members: np.ndarray,
           joined: np.ndarray, source_list: str | None = None) -> Group:
     m, j = _sorted(members, joined)
@@ -185,7 +194,7 @@ def merge(groups: Groups, pairs: list[tuple[int, int]], now_us: int) -> Groups:
                 keep = np.arange(len(g.members)) != r
                 members, joined = g.members[keep], g.joined_us[keep]
                 if not (members == target).any():
-                    members, joined = _sorted(np.append(members, target), np.append(joined, now))
+                    members, joined = _with(members, joined, target, now)
                 items[i] = replace(g, members=members, joined_us=joined)
     return Groups(tuple(m.lists), tuple(m.segments), tuple(m.removed))
 
@@ -244,7 +253,7 @@ def grow(groups: Groups, g: GroupGrowth, rng: np.random.Generator, ids_seed: int
             joiner = _outsider(rng, alive_idx, x.members)
             if joiner is None:
                 continue
-            members, joined = _sorted(np.append(x.members, joiner), np.append(x.joined_us, now))
+            members, joined = _with(x.members, x.joined_us, joiner, now)
             items[pos] = replace(x, members=members, joined_us=joined)
     for kind, count in (("list", g.deleted_lists), ("segment", g.deleted_segments)):
         items = m.of(kind)
