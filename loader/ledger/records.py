@@ -106,7 +106,7 @@ class ImportRecord:
     imported_at: datetime  # when the upload started ("Import date")
     imported_by: str  # user@machine as the SFTP user ("Imported by")
     row_count: int | None = None  # data rows in the file (None: not counted)
-    rows_sent_pct: float | None = None  # share of the file on Klaviyo's server (by bytes; rows go in order)
+    rows_sent_pct: float | None = None  # share of the file sent (by bytes; rows go in order)
     byte_count: int = 0
     folder: str = ""  # profiles or events
     remote_path: str = ""

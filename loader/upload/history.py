@@ -43,7 +43,7 @@ class ImportRecord:
     sha256: str | None = None
     resumed_from: int = 0
     error: str | None = None
-    sent_bytes: int | None = None  # bytes on the server when it ended (None: not known)
+    sent_bytes: int | None = None  # bytes sent when it ended, resumed ones included (None: not known)
 
 
 class History(Protocol):

@@ -166,7 +166,7 @@ def upload_one(
         sha256=facts.sha256,
     )
     history.record(record)
-    sent = [0]  # the furthest byte reported on the server, for the share of an incomplete upload
+    sent = [0]  # the furthest byte sent (reported every few MB), for the share of an incomplete upload
 
     def track(path: Path, count: int) -> None:
         sent[0] = max(sent[0], count)

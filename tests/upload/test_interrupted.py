@@ -84,6 +84,8 @@ def test_server_down_leaves_no_final_file_then_rerun_completes(
     assert HALFWAY <= partial < SIZE
     [failed] = history.records()
     assert failed.status == "incomplete" and "after 2 attempt(s)" in (failed.error or "")
+    # the bytes sent before the server went: at least what it stored, at most the file
+    assert failed.sent_bytes is not None and partial <= failed.sent_bytes <= SIZE
 
     sftp_remote.start()
     [record] = upload_files(settings, [local], options, history)
