@@ -72,11 +72,10 @@ def test_migration_on_duckdb_and_the_commands_that_read_it(
     monkeypatch.setenv("KLAVIYO_SYNC__PIPELINES_DIR", str(tmp_path / "pipelines"))
     path = _old_history(tmp_path / "klaviyo_sync_imports.jsonl")  # the default place: `imports` migrates it
     runner = CliRunner()
-    listed = runner.invoke(main, ["imports", "--json", "--destination", "duckdb"])
+    listed = runner.invoke(main, ["imports", "--destination", "duckdb"])
     assert listed.exit_code == 0, listed.output
     assert "Migrated 3 import(s)" in listed.stderr
-    assert [(d["import_id"], d["status"], d["rows_sent_pct"]) for d in json.loads(listed.stdout)] == [
-        ("a1", "Completed", 100.0), ("b2", "Incomplete", None), ("c3", "Completed", 100.0)]
+    assert listed.stdout.count("Completed") == 2 and listed.stdout.count("Incomplete") == 1
     store = LedgerStore.open("duckdb", str(tmp_path / "pipelines"))
     _migrate_twice(store, path, first=0)  # migrated by the command: later migrations add nothing
 
@@ -95,11 +94,12 @@ def test_migration_on_duckdb_and_the_commands_that_read_it(
 
     status = runner.invoke(main, ["status", "--json", "--destination", "duckdb"])
     assert status.exit_code == 0, status.output
-    assert [d["import_id"] for d in json.loads(status.stdout)["imports"]] == ["d4", "c3", "b2", "a1"]
+    shown = json.loads(status.stdout)["imports"]
+    assert [(d["import_id"], d["status"], d["rows_sent_pct"]) for d in shown] == [
+        ("d4", "Incomplete", 25.0), ("c3", "Completed", 100.0), ("b2", "Incomplete", None),
+        ("a1", "Completed", 100.0)]  # newest first
     text = runner.invoke(main, ["status", "--destination", "duckdb"], env={"COLUMNS": "250"})
-    assert "Imports (latest 4" in text.stdout and "Incomplete" in text.stdout and "25%" in text.stdout
-    table = runner.invoke(main, ["imports", "--destination", "duckdb"])
-    assert "Migrated" not in table.output and table.stdout.count("Completed") == 2
+    assert "Imports (latest 4" in text.stdout and "25%" in text.stdout and "Migrated" not in text.output
 
 
 @pytest.mark.postgres
