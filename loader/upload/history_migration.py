@@ -1,9 +1,9 @@
 """Move a JSON Lines import history (the previous release's) into the ledger's `klaviyo_sync_imports`.
 
 Every upload of the file becomes one ledger row (its latest state: the file's last line per upload
-id), under the account given. Idempotent: an upload whose row the ledger already holds unchanged is
-not written again, so a second migration adds nothing; the file itself is left in place (nothing
-is lost, and a re-run cannot read it wrongly).
+id), under the account given. Idempotent: an upload whose row the ledger already holds in the same
+state (under any account) is not written again, so a second migration adds nothing. The file
+itself is left in place (nothing is lost; delete it once `imports` shows its uploads).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def _same(a: LedgerImport, b: LedgerImport) -> bool:
-    ignore = {"updated_at", "account_id"}
+    """The same upload in the same state (whichever account an earlier migration put it under)."""
+    ignore = {"updated_at", "account", "account_id"}
     names = [f.name for f in dataclasses.fields(a) if f.name not in ignore]
     return all(getattr(a, name) == getattr(b, name) for name in names)
 

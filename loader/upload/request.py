@@ -9,16 +9,20 @@ for `--account`), into which the previous release's JSON Lines file (`[export] h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from loader.secrets import redact
 from loader.sync_observer import DEFAULT_ACCOUNT
 from loader.upload.history import History, ImportHistory, ImportRecord, history_path
 from loader.upload.selection import select
 from loader.upload.settings import resolve_sftp_settings
 from loader.upload.uploader import ByteCallback, UploadOptions, upload_files
+
+log = logging.getLogger(__name__)
 
 # Shows the progress of the files it is given while its context is open, through the callback.
 ProgressDisplay = Callable[[Sequence[Path]], AbstractContextManager[ByteCallback | None]]
@@ -62,11 +66,16 @@ def open_history(history_file: str | None, destination: str | None, account: str
     history = LedgerHistory(store, account)
     try:
         yield history
-    finally:
-        try:
+    except BaseException:
+        try:  # the upload's own error is the one to report; the ledger's is logged
             history.flush()
-        finally:
-            history.close()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("the import history could not be written to the ledger: %s", redact(str(exc)))
+        raise
+    else:
+        history.flush()
+    finally:
+        history.close()
 
 
 @dataclass(frozen=True)

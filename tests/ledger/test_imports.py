@@ -59,6 +59,7 @@ def _migrate_twice(store: LedgerStore, path: Path, first: int = 3) -> None:
     assert migrate_history(path, store) == first
     assert _table(store) == EXPECTED
     assert migrate_history(path, store) == 0  # idempotent: nothing added, nothing changed
+    assert migrate_history(path, store, account="acme") == 0  # nor by another account's upload
     fresh = LedgerStore(store.main)  # another process: everything from the destination
     assert _table(fresh) == EXPECTED
     assert [r.id for r in ImportHistory(path).records()] == ["a1", "b2", "c3"]  # the file is kept
