@@ -19,7 +19,7 @@ demo: env
 
 test: env
 	bash tests/system_deps.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: env
 	$(BIN)/ruff check loader tests bench
