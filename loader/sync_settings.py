@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -202,6 +202,8 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _coerce(name: str, value: Any, default: Any, section: str = CONFIG_SECTION) -> Any:
+    if isinstance(value, Mapping):  # a config table (`[sources.klaviyo.reconcile]`): SourceOptions reads it
+        return dict(value)
     if isinstance(default, tuple):
         return _names(value)
     if isinstance(default, bool):

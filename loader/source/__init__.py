@@ -2,7 +2,9 @@
 of several accounts.
 
 `events` also loads `event_attributions`, `campaigns` also `campaign_messages`, `flows` also
-`flow_actions` and `flow_messages`, and both of the latter `deletions` (loader.source.marketing).
+`flow_actions` and `flow_messages`, and both of the latter `deletions` (loader.source.marketing);
+`lists` also loads `list_members`, `segments` `segment_members`, both `deletions`
+(loader.source.membership).
 Campaigns and flows are paced to much lower budgets (10/s, 3/s): dlt runs them on its own worker
 threads (`parallelized`), so waiting for their next page never holds up the events stream.
 
@@ -23,6 +25,8 @@ from dlt.sources import DltResource
 
 from loader.source.context import AccountContext, ExtractReport
 from loader.source.marketing import campaign_rows, flow_rows
+from loader.source.membership import list_rows, segment_rows
+from loader.source.membership_rows import group_columns, member_columns, member_key
 from loader.source.records import (
     ACCOUNT_COLUMNS,
     CAMPAIGN_COLUMNS,
@@ -54,6 +58,10 @@ VARIANTS: dict[str, dict[str, tuple[TTableSchemaColumns, list[str]]]] = {
     "flows": {"flow_actions": (FLOW_ACTION_COLUMNS, PRIMARY_KEY),
               "flow_messages": (FLOW_MESSAGE_COLUMNS, PRIMARY_KEY),
               "deletions": (DELETION_COLUMNS, DELETION_KEY)},
+    "lists": {"list_members": (member_columns("list"), member_key("list")),
+              "deletions": (DELETION_COLUMNS, DELETION_KEY)},
+    "segments": {"segment_members": (member_columns("segment"), member_key("segment")),
+                 "deletions": (DELETION_COLUMNS, DELETION_KEY)},
 }
 
 
@@ -95,4 +103,8 @@ def klaviyo(
         resources.append(_resource(campaign_rows(opened), "campaigns", CAMPAIGN_COLUMNS, parallelized=True))
     if "flows" in chosen:
         resources.append(_resource(flow_rows(opened), "flows", FLOW_COLUMNS, parallelized=True))
+    if "lists" in chosen:  # with list_members (loader.source.membership)
+        resources.append(_resource(list_rows(opened), "lists", group_columns(), parallelized=True))
+    if "segments" in chosen:  # with segment_members
+        resources.append(_resource(segment_rows(opened), "segments", group_columns(), parallelized=True))
     return resources

@@ -12,8 +12,10 @@ through the `*_window` properties.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from loader.errors import SyncError
 from loader.source import settings
@@ -29,16 +31,23 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 864
 class SourceOptions:
     """How one account is read. The first four are its data selection, the rest shared by all."""
 
-    objects: tuple[str, ...] = field(default=settings.OBJECTS, metadata=PER_ACCOUNT)
+    objects: tuple[str, ...] = field(default=settings.DEFAULT_OBJECTS, metadata=PER_ACCOUNT)
     history: str = field(default=settings.DEFAULT_HISTORY, metadata=PER_ACCOUNT)
     metrics: tuple[str, ...] = field(default=(), metadata=PER_ACCOUNT)
     exclude_integrations: tuple[str, ...] = field(default=(), metadata=PER_ACCOUNT)
     lookback: str = "1h"
-    reconcile: str | None = None
+    # re-read this much of events and profiles on every run (e.g. "7d"; the old `--reconcile 7d`)
+    reread: str | None = None
+    # how often each object is listed in full to find what Klaviyo deleted without telling: a table
+    # `[sources.klaviyo.reconcile]` {campaigns, flows, lists, segments, members, profiles} = duration
+    # (missing keys: settings.RECONCILE_CADENCES; "0": only on the first run), or "now" (every
+    # object, this run: `run --reconcile-now`). Deprecated: a duration ("7d") is the old re-read
+    # window (`reread`) and reconciles every object on every run, as it did.
+    reconcile: Any = None
     # events re-read this far back on every periodic run, so credit Klaviyo adds late lands
     attribution_window: str = "7d"
-    # how often campaigns and flows are listed in full to find deleted ones (also the first run)
-    listing_reconcile: str = "1d"
+    # deprecated alias of reconcile.campaigns and reconcile.flows (which win when set)
+    listing_reconcile: str | None = None
     subscriptions: bool = True
     predictive_analytics: bool = False
     events_workers: int = settings.EVENTS_WORKERS
@@ -47,6 +56,11 @@ class SourceOptions:
     profiles_page_size: int = settings.PROFILES_PAGE_SIZE
     # rows (dicts) or Arrow tables, whichever the destination takes best (see loader.pipeline)
     item_format: str = field(default="rows", metadata=NOT_CONFIGURED)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.reconcile, Mapping):  # a config table: kept hashable, as written
+            table = tuple(sorted((str(k), str(v)) for k, v in self.reconcile.items()))
+            object.__setattr__(self, "reconcile", table)
 
     @classmethod
     def configured(cls) -> tuple[str, ...]:
@@ -70,9 +84,10 @@ class SourceOptions:
                                 "use a positive whole number")
         parse_history(self.history, _where("history", section))
         parse_duration(self.lookback, _where("lookback", section))
-        parse_duration(self.reconcile, _where("reconcile", section))
+        parse_duration(self.reread, _where("reread", section))
         parse_duration(self.attribution_window, _where("attribution_window", section))
         parse_duration(self.listing_reconcile, _where("listing_reconcile", section))
+        self._cadences(section)
 
     @property
     def history_window(self) -> timedelta | None:
@@ -84,8 +99,61 @@ class SourceOptions:
         return parse_duration(self.lookback, _where("lookback", "[sources.klaviyo]")) or timedelta(0)
 
     @property
+    def reread_window(self) -> timedelta | None:
+        """How far back every run re-reads events and profiles (`reread`, else the deprecated
+        duration form of `reconcile`); None: only the lookback."""
+        own = parse_duration(self.reread, _where("reread", "[sources.klaviyo]"))
+        return own if own is not None else self._legacy_reread()
+
+    @property
     def reconcile_window(self) -> timedelta | None:
-        return parse_duration(self.reconcile, _where("reconcile", "[sources.klaviyo]"))
+        """Deprecated name of `reread_window` (kept for the readers of the old option)."""
+        return self.reread_window
+
+    @property
+    def reconcile_now(self) -> bool:
+        """Every object is reconciled in this run (`--reconcile-now`, or the deprecated duration)."""
+        return self._text_reconcile() == "now" or self._legacy_reread() is not None
+
+    def reconcile_interval(self, obj: str) -> timedelta | None:
+        """How often `obj` (one of settings.RECONCILED) is listed in full; None: only on its first
+        run. `timedelta(0)`: in this run."""
+        if self.reconcile_now:
+            return timedelta(0)
+        return self._cadences("[sources.klaviyo]")[obj]
+
+    def reconcile_due(self, obj: str, last: datetime | None, now: datetime) -> bool:
+        """Whether `obj`'s full listing runs now: never done (`last` None), forced, or its cadence passed."""
+        interval = self.reconcile_interval(obj)
+        return last is None or (interval is not None and now - last >= interval)
+
+    def _text_reconcile(self) -> str | None:
+        value = self.reconcile
+        return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+    def _legacy_reread(self) -> timedelta | None:
+        text = self._text_reconcile()
+        if text is None or text == "now":
+            return None
+        return parse_duration(text, _where("reconcile", "[sources.klaviyo]"))
+
+    def _cadences(self, section: str) -> dict[str, timedelta | None]:
+        """The cadence of every reconciled object: the table's, else listing_reconcile (campaigns,
+        flows), else the default."""
+        table = dict(self.reconcile) if isinstance(self.reconcile, tuple) else {}
+        if self.reconcile is not None and not isinstance(self.reconcile, (tuple, str)):
+            raise SyncError(f"invalid reconcile {self.reconcile!r}", f"{section} reconcile",
+                            'write a table, e.g. reconcile = {members = "1d", profiles = "7d"}, or "now"')
+        self._legacy_reread()  # a malformed duration fails here, naming the key
+        unknown = sorted(set(table) - set(settings.RECONCILED))
+        if unknown:
+            raise SyncError(f"unknown reconcile object {', '.join(unknown)}", f"{section}.reconcile",
+                            f"choose from: {', '.join(settings.RECONCILED)}")
+        cadences = dict(settings.RECONCILE_CADENCES)
+        if self.listing_reconcile is not None:
+            cadences.update(campaigns=self.listing_reconcile, flows=self.listing_reconcile)
+        cadences.update(table)
+        return {obj: parse_duration(text, f"{section}.reconcile {obj}") for obj, text in cadences.items()}
 
     @property
     def attribution_lookback(self) -> timedelta:
@@ -96,8 +164,11 @@ class SourceOptions:
 
     @property
     def listing_interval(self) -> timedelta | None:
-        """How often campaigns and flows are listed in full (None: only on the first run)."""
-        return parse_duration(self.listing_reconcile, _where("listing_reconcile", "[sources.klaviyo]"))
+        """How often campaigns and flows are listed in full (None: only on the first run): the
+        shorter of their two cadences (the readers of the old `listing_reconcile`)."""
+        found = [i for i in (self.reconcile_interval("campaigns"), self.reconcile_interval("flows"))
+                 if i is not None]
+        return min(found) if found else None
 
 
 def parse_duration(text: str | None, key: str) -> timedelta | None:

@@ -18,12 +18,18 @@ CAMPAIGN_MESSAGES_PATH = "/api/campaigns/{id}/campaign-messages"
 FLOWS_PATH = "/api/flows"
 FLOW_ACTIONS_PATH = "/api/flows/{id}/flow-actions"
 FLOW_MESSAGES_PATH = "/api/flow-actions/{id}/flow-messages"
+LISTS_PATH = "/api/lists"
+SEGMENTS_PATH = "/api/segments"
+LIST_MEMBERS_PATH = "/api/lists/{id}/profiles"
+SEGMENT_MEMBERS_PATH = "/api/segments/{id}/profiles"
 
 # page[size] maxima (metrics has no page[size] parameter; it serves up to 200 per page)
 EVENTS_PAGE_SIZE = 1000
 PROFILES_PAGE_SIZE = 100
 CAMPAIGNS_PAGE_SIZE = 100
 FLOWS_PAGE_SIZE = 50  # also flow-actions and flow-messages
+GROUPS_PAGE_SIZE = 10  # lists and segments
+MEMBERS_PAGE_SIZE = 100  # their members
 CAMPAIGN_CHANNELS = ("email", "sms", "mobile_push")  # GET /api/campaigns requires one of them
 
 
@@ -47,6 +53,10 @@ RATE_LIMITS: dict[str, Budget] = {
     FLOWS_PATH: Budget(burst=3, steady=60),
     FLOW_ACTIONS_PATH: Budget(burst=3, steady=60),
     FLOW_MESSAGES_PATH: Budget(burst=3, steady=60),
+    LISTS_PATH: Budget(burst=75, steady=750),
+    SEGMENTS_PATH: Budget(burst=75, steady=750),
+    LIST_MEMBERS_PATH: Budget(burst=75, steady=750),
+    SEGMENT_MEMBERS_PATH: Budget(burst=75, steady=750),
 }
 # additional-fields[profile]=predictive_analytics has its own, much lower limit
 PREDICTIVE_BUDGET = Budget(burst=10, steady=150)
@@ -62,6 +72,10 @@ SCOPES: dict[str, str] = {
     FLOWS_PATH: "flows:read",
     FLOW_ACTIONS_PATH: "flows:read",
     FLOW_MESSAGES_PATH: "flows:read",
+    LISTS_PATH: "lists:read",
+    SEGMENTS_PATH: "segments:read",
+    LIST_MEMBERS_PATH: "lists:read",  # and profiles:read
+    SEGMENT_MEMBERS_PATH: "segments:read",  # and profiles:read
 }
 # the paths of the SCOPES keys with an `{id}` segment, matched segment by segment
 _TEMPLATES = [key.strip("/").split("/") for key in SCOPES if "{id}" in key]
@@ -79,12 +93,19 @@ def endpoint_of(path: str) -> str:
 
 
 # campaigns: campaigns + campaign_messages; flows: flows + flow_actions + flow_messages; events also
-# load event_attributions
-OBJECTS = ("profiles", "events", "campaigns", "flows")
+# load event_attributions; lists: lists + list_members; segments: segments + segment_members
+OBJECTS = ("profiles", "events", "campaigns", "flows", "lists", "segments")
+# synced when `objects` is not set (lists and segments are chosen: --objects / [sources.klaviyo] objects)
+DEFAULT_OBJECTS = ("profiles", "events", "campaigns", "flows")
+# what a reconcile pass lists in full (ids only where the API allows), each on its own cadence
+# (`[sources.klaviyo.reconcile]`): members are list_members and segment_members
+RECONCILED = ("campaigns", "flows", "lists", "segments", "members", "profiles")
+RECONCILE_CADENCES = {"campaigns": "1d", "flows": "1d", "lists": "1d", "segments": "1d", "members": "1d",
+                      "profiles": "7d"}
 ALWAYS_SYNCED = ("metrics",)  # read for every account on every run: the events models need them
 # the key of each resource's cursor in its dlt state (per account id; at the top before accounts)
 CURSOR_KEYS = {"metrics": "last_run", "profiles": "cursor", "events": "cursors", "campaigns": "cursor",
-               "flows": "cursor"}
+               "flows": "cursor", "lists": "cursor", "segments": "cursor"}
 HISTORY_WINDOWS: dict[str, timedelta | None] = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),

@@ -20,6 +20,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "history": ("30d", "30d"),
     "lookback": ("2h", "2h"),
     "reconcile": ("7d", "7d"),
+    "reread": ("2d", "2d"),
     "attribution_window": ("3d", "3d"),
     "listing_reconcile": ("12h", "12h"),
 }
