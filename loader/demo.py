@@ -17,6 +17,7 @@ from pathlib import Path
 
 from loader.emulator import Emulator, EmulatorConfig, EmulatorServer, serve_accounts
 from loader.emulator.accounts import several_accounts
+from loader.source.settings import OBJECTS
 
 DEMO_DB = "klaviyo_sync.duckdb"
 DEMO_STATE_DIR = ".dlt-data"
@@ -101,10 +102,11 @@ class DemoEmulator:
 
     @property
     def env(self) -> dict[str, str]:
-        """Where the loader finds the API and each account's key."""
+        """Where the loader finds the API and each account's key; every object is synced (lists and
+        segments are not among the defaults)."""
         keys = {f"SOURCES__KLAVIYO__ACCOUNTS__{name.upper()}__API_KEY": emulator.config.api_key
                 for name, emulator in self.accounts.items()}
-        return {"KLAVIYO_BASE_URL": self.base_url, **keys}
+        return {"KLAVIYO_BASE_URL": self.base_url, "SOURCES__KLAVIYO__OBJECTS": ",".join(OBJECTS), **keys}
 
     def stop(self) -> None:
         self.server.stop()
@@ -118,7 +120,8 @@ def start_emulator(plan: DemoPlan) -> DemoEmulator:
 
 
 def grow_for_next_hour(emulator: DemoEmulator) -> None:
-    """What an hour brings to each account: new, late and future-dated events, updated and new profiles."""
+    """What an hour brings to each account: new, late and future-dated events, updated and new profiles,
+    list and segment joins."""
     for account in emulator.accounts.values():
         account.grow(new_events=500, late_events=50, late_by=timedelta(minutes=30), future_events=5,
-                     updated_profiles=40, new_profiles=20)
+                     updated_profiles=40, new_profiles=20, list_joins=10, segment_joins=5)

@@ -15,7 +15,7 @@ import click
 
 from loader.destination import DESTINATIONS
 from loader.source.options import SourceOptions
-from loader.source.settings import OBJECTS
+from loader.source.settings import DEFAULT_OBJECTS, OBJECTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +43,7 @@ dbt_dir = click.option("--dbt-dir", type=click.Path(file_okay=False, path_type=P
                        help="Folder for dbt's target/ and logs/ (default ./klaviyo_sync_dbt).")
 
 
-OBJECTS_HELP = f"Data objects, comma-separated: {','.join(OBJECTS)} (default all)."
+OBJECTS_HELP = f"Data objects, comma-separated: {','.join(OBJECTS)} (default {','.join(DEFAULT_OBJECTS)})."
 
 
 def objects(help_text: str = OBJECTS_HELP) -> Callable[[F], F]:

@@ -9,10 +9,11 @@ import click
 from loader.cli import options
 from loader.cli.app import main
 from loader.errors import SyncError
-from loader.source.settings import HISTORY_WINDOWS, OBJECTS
+from loader.source.settings import DEFAULT_OBJECTS, HISTORY_WINDOWS, OBJECTS
 
-OBJECTS_HELP = (f"Data objects, comma-separated: {','.join(OBJECTS)} (default all). Events come with their "
-                "attributions, campaigns with their messages, flows with their actions and messages.")
+OBJECTS_HELP = (f"Data objects, comma-separated: {','.join(OBJECTS)} (default {','.join(DEFAULT_OBJECTS)}). "
+                "Events come with their attributions, campaigns with their messages, flows with their "
+                "actions and messages, lists and segments with their members.")
 
 DESTINATIONS_HELP = """
 \b
@@ -37,8 +38,12 @@ Destinations (dlt configuration: env vars or .dlt/secrets.toml; extras: pip inst
 @options.names_option("--metrics", "Sync only these metrics (names or ids, comma-separated).")
 @options.names_option("--exclude-integrations", "Skip events of metrics from these integrations.")
 @click.option("--lookback", help="Re-read this much before the events cursor (default 1h).")
-@click.option("--reconcile", help="Also re-read the last N (e.g. 7d) of events and profiles, and list "
-              "campaigns and flows in full (deletions).")
+@click.option("--reread", help="Also re-read the last N (e.g. 7d) of events and profiles.")
+@click.option("--reconcile-now", is_flag=True, default=False,
+              help="List every object in full now (deleted campaigns, flows, lists, segments, members "
+              "who left), whatever [sources.klaviyo.reconcile] says.")
+@click.option("--reconcile", hidden=True,
+              help="Deprecated: --reconcile N is --reread N --reconcile-now.")
 @click.option("--full-refresh", is_flag=True, default=None, help="Drop the raw tables and sync from scratch.")
 @options.destination
 @click.option("--predictive-analytics", is_flag=True, default=None,
@@ -52,6 +57,8 @@ def run_command(
     metrics: tuple[str, ...] | None,
     exclude_integrations: tuple[str, ...] | None,
     lookback: str | None,
+    reread: str | None,
+    reconcile_now: bool,
     reconcile: str | None,
     full_refresh: bool | None,
     destination: str | None,
@@ -76,7 +83,7 @@ def run_command(
         metrics=metrics,
         exclude_integrations=exclude_integrations,
         lookback=lookback,
-        reconcile=reconcile,
+        **_reconcile(reread, reconcile_now, reconcile),
         full_refresh=full_refresh,
         destination=destination,
         predictive_analytics=predictive_analytics,
@@ -107,3 +114,13 @@ def run_command(
             "klaviyo-sync run", "see the lines above and `klaviyo-sync errors`; the next run retries them",
             code="accounts",
         )
+
+
+
+def _reconcile(reread: str | None, now: bool, deprecated: str | None) -> dict[str, str | None]:
+    """The run's `reread` and `reconcile` settings: reconcile "now" for --reconcile-now (None: the
+    configured cadences); the deprecated `--reconcile N` is --reread N --reconcile-now."""
+    if deprecated is not None:
+        click.echo("Warning: --reconcile N is deprecated (run) - use --reread N --reconcile-now", err=True)
+        return {"reread": reread or deprecated, "reconcile": "now"}
+    return {"reread": reread, "reconcile": "now" if now else None}

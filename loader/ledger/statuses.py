@@ -16,10 +16,11 @@ PERIODIC = "periodic"
 KINDS = (HISTORICAL, PERIODIC)
 
 # The objects a run reports on (metrics are read with events; campaigns include campaign_messages,
-# flows their actions and messages, events their attributions), and those a user controls (pause,
-# disable; an account whose controlled objects, of those it syncs, are all disabled is Disabled).
-LEDGER_OBJECTS = ("profiles", "events", "campaigns", "flows", "metrics")
-CONTROLLED_OBJECTS = ("profiles", "events", "campaigns", "flows")
+# flows their actions and messages, events their attributions, lists and segments their members),
+# and those a user controls (pause, disable; an account whose controlled objects, of those it syncs,
+# are all disabled is Disabled).
+LEDGER_OBJECTS = ("profiles", "events", "campaigns", "flows", "lists", "segments", "metrics")
+CONTROLLED_OBJECTS = ("profiles", "events", "campaigns", "flows", "lists", "segments")
 
 # What a crashed run (its process killed) is recorded as on the next start.
 INTERRUPTED_CODE = "interrupted"

@@ -87,6 +87,8 @@ def check_account(base_url: str, account: Any, secrets: list[str]) -> AccountChe
     paths += [api.EVENTS_PATH] if "events" in account.options.objects else []
     paths += [api.CAMPAIGNS_PATH] if "campaigns" in account.options.objects else []
     paths += [api.FLOWS_PATH] if "flows" in account.options.objects else []
+    paths += [api.LISTS_PATH] if "lists" in account.options.objects else []
+    paths += [api.SEGMENTS_PATH] if "segments" in account.options.objects else []
     client = KlaviyoClient(base_url, account.api_key, max_attempts=2, backoff_initial=0.2)
     try:
         for path in paths:

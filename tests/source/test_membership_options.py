@@ -1,0 +1,68 @@
+"""The reconcile settings: one cadence per object from `[sources.klaviyo.reconcile]`, "now", and the
+deprecated forms (`reconcile = "7d"`, `listing_reconcile`) meaning what they meant."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from loader.errors import SyncError
+from loader.source import settings
+from loader.source.options import SourceOptions
+from loader.sync_settings import SyncSettings
+
+NOW = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
+DAY = timedelta(days=1)
+
+
+def test_defaults_one_cadence_per_object() -> None:
+    options = SourceOptions()
+    assert {o: options.reconcile_interval(o) for o in settings.RECONCILED} == {
+        "campaigns": DAY, "flows": DAY, "lists": DAY, "segments": DAY, "members": DAY, "profiles": 7 * DAY}
+    assert options.reread_window is None and not options.reconcile_now
+    assert options.reconcile_due("members", None, NOW), "never reconciled: due"
+    assert not options.reconcile_due("members", NOW - timedelta(hours=23), NOW)
+    assert options.reconcile_due("members", NOW - DAY, NOW)
+
+
+def test_a_table_sets_some_cadences_and_now_forces_all() -> None:
+    options = SourceOptions(reconcile={"members": "2h", "profiles": "0"})
+    assert options.reconcile_interval("members") == timedelta(hours=2)
+    assert options.reconcile_interval("profiles") is None  # "0": only the first run
+    assert not options.reconcile_due("profiles", NOW - 300 * DAY, NOW)
+    assert options.reconcile_interval("lists") == DAY
+    forced = SourceOptions(reconcile="now")
+    assert forced.reconcile_now and forced.reread_window is None
+    assert all(forced.reconcile_due(o, NOW, NOW) for o in settings.RECONCILED)
+
+
+def test_deprecated_forms_keep_their_meaning() -> None:
+    old = SourceOptions(reconcile="7d")
+    assert old.reread_window == old.reconcile_window == 7 * DAY and old.reconcile_now
+    listing = SourceOptions(listing_reconcile="12h", reconcile={"flows": "3h"})
+    assert listing.reconcile_interval("campaigns") == timedelta(hours=12)
+    assert listing.reconcile_interval("flows") == timedelta(hours=3), "the table wins over the alias"
+    assert listing.listing_interval == timedelta(hours=3)
+
+
+@pytest.mark.parametrize("value, key", [({"member": "1d"}, "reconcile"), ({"members": "soon"}, "members"),
+                                        ("weekly", "reconcile")])
+def test_invalid_reconcile_names_the_key(value: object, key: str) -> None:
+    with pytest.raises(SyncError) as error:
+        SourceOptions(reconcile=value).validate()
+    assert key in error.value.where
+
+
+def test_the_table_is_read_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       ) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        '[sources.klaviyo.reconcile]\nmembers = "6h"\nprofiles = "3d"\n', encoding="utf-8")
+    monkeypatch.setenv("KLAVIYO_API_KEY", "pk_test_0000000000000000000000")
+    options = SyncSettings.resolve().options
+    assert options.reconcile_interval("members") == timedelta(hours=6)
+    assert options.reconcile_interval("profiles") == 3 * DAY
+    assert SyncSettings.resolve(reconcile="now").options.reconcile_now
