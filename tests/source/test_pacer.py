@@ -145,3 +145,17 @@ def test_a_lowered_steady_limit_slows_the_next_minute() -> None:
     pacer.release({"RateLimit-Limit": "150;w=60"})
     times = starts(pacer, clock, 400)
     assert max_in_window(times, 60.0) <= 150
+
+
+@pytest.mark.parametrize("budget", [Budget(burst=75, steady=750), Budget(burst=10, steady=150),
+                                    Budget(burst=3, steady=60)])
+def test_small_steady_budgets_are_nearly_used(budget: Budget) -> None:
+    """The steady room is a share of the budget: a fixed 20 left predictive_analytics 127 of 150 a minute."""
+    clock = FakeClock()
+    pacer = EndpointPacer(budget, clock=clock, sleep=clock.sleep)
+    times = starts(pacer, clock, budget.steady * 5)
+    assert max_in_window(times, 60.0) <= budget.steady * 0.98
+    assert max_in_window(times, 1.0) <= budget.burst
+    steady = times[budget.steady:]  # past the first minute's room
+    per_minute = (len(steady) - 1) / (steady[-1] - steady[0]) * 60
+    assert per_minute >= 0.95 * budget.steady
