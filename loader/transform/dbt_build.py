@@ -24,7 +24,8 @@ from loader.transform.dbt_profile_env import DbtConnection, dbt_connection
 
 # the raw tables the package reads only when they exist (var `klaviyo_<table>_enabled`, see dbt_project.yml)
 OPTIONAL_TABLES = ("profiles", "events", "campaigns", "campaign_messages", "flows", "flow_actions",
-                   "flow_messages", "event_attributions", "deletions")
+                   "flow_messages", "event_attributions", "deletions", "lists", "segments", "list_members",
+                   "segment_members")
 OBJECT_VARS = {table: f"klaviyo_{table}_enabled" for table in OPTIONAL_TABLES}
 
 

@@ -85,8 +85,23 @@ def profile_rows(profiles: list[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
         row.update({name: location.get(name) for name in _LOCATION_TEXT})
         for name in ("location", "properties", "subscriptions", "predictive_analytics"):
             row[name] = attrs.get(name)
+        row.update(consent_columns(attrs, is_deleted=False))
         rows[(p["account_id"], p["id"])] = row
     return rows
+
+
+def consent_columns(attributes: dict[str, Any], is_deleted: bool) -> dict[str, Any]:
+    subscriptions = attributes.get("subscriptions") or {}
+    email = (subscriptions.get("email") or {}).get("marketing") or {}
+    sms = (subscriptions.get("sms") or {}).get("marketing") or {}
+    suppression = (email.get("suppression") or [{}])[0]
+    return {
+        "can_receive_email_marketing": email.get("can_receive_email_marketing"),
+        "can_receive_sms_marketing": sms.get("can_receive_sms_marketing"),
+        "email_suppression_reason": suppression.get("reason"),
+        "email_suppressed_at": utc_naive(suppression.get("timestamp")),
+        "is_deleted": is_deleted,
+    }
 
 
 ATTRIBUTED = ("attributed_campaign_id", "attributed_campaign_message_id", "attributed_flow_id",

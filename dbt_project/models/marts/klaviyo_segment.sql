@@ -1,0 +1,59 @@
+{{ config(materialized='table', enabled=var('klaviyo_segments_enabled', false)) }}
+
+-- One row per (account_id, segment_id), latest state. `is_deleted` when a reconcile pass recorded the
+-- segment as gone (raw `deletions`, object 'segment') after its row was last loaded.
+{% set deletions_enabled = var('klaviyo_deletions_enabled', false) %}
+with segments as (
+
+    select * from {{ ref('stg_klaviyo__segments') }}
+
+),
+
+ranked as (
+
+    select
+        segments.*,
+        row_number() over (partition by account_id, segment_id order by _loaded_at desc, updated_at desc) as row_rank
+    from segments
+
+),
+
+{% if deletions_enabled %}
+deleted as (
+
+    select account_id, object_id, max(_loaded_at) as _deleted_loaded_at
+    from {{ ref('stg_klaviyo__deletions') }}
+    where object_type = {{ klaviyo_warehouse.string_literal('segment') }}
+    group by account_id, object_id
+
+),
+{% endif %}
+
+final as (
+
+    select
+        ranked.account_id,
+        ranked.segment_id,
+        ranked.segment_name,
+        ranked.is_active,
+        ranked.definition,
+        ranked.created_at,
+        ranked.updated_at,
+        {% if deletions_enabled -%}
+        case when deleted._deleted_loaded_at >= ranked._loaded_at
+             then {{ klaviyo_warehouse.boolean_literal(true) }}
+             else {{ klaviyo_warehouse.boolean_literal(false) }} end
+        {%- else -%}
+        {{ klaviyo_warehouse.boolean_literal(false) }}
+        {%- endif %} as is_deleted
+    from ranked
+    {% if deletions_enabled %}
+    left join deleted
+        on ranked.account_id = deleted.account_id
+        and ranked.segment_id = deleted.object_id
+    {% endif %}
+    where ranked.row_rank = 1
+
+)
+
+select * from final
