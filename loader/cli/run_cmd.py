@@ -67,7 +67,8 @@ def run_command(
     dbt_dir: Path | None = None,
 ) -> None:
     """Load Klaviyo accounts, metrics, profiles, events (with their attributions), campaigns (with their
-    messages) and flows (with their actions and messages) into the warehouse (dataset klaviyo_raw).
+    messages), flows (with their actions and messages), and on request lists and segments (with their
+    members) into the warehouse (dataset klaviyo_raw).
 
     Every configured account is synced, side by side; one that fails (e.g. a revoked key) is
     reported and makes the command exit non-zero while the others load.
