@@ -43,6 +43,11 @@ from loader.source.records import (
 from loader.source.resources import account_rows, event_rows, metric_rows, profile_rows
 
 MERGE: TWriteDispositionConfig = {"disposition": "merge", "strategy": "delete-insert"}
+# events (and their attributions) are read at most once a run (disjoint slices, one account each):
+# the merge skips dlt's ROW_NUMBER() de-duplication of the staging table, a third of the load's CPU
+MERGE_READ_ONCE: TWriteDispositionConfig = {
+    "disposition": "merge", "strategy": "delete-insert", "deduplicated": True,
+}
 PRIMARY_KEY = ["account_id", "id"]
 DELETION_KEY = ["account_id", "object", "id"]
 ATTRIBUTION_KEY = ["account_id", "event_id", "attribution_id"]
@@ -66,11 +71,12 @@ VARIANTS: dict[str, dict[str, tuple[TTableSchemaColumns, list[str]]]] = {
 
 
 def _resource(
-    items: Iterator[Any], name: str, columns: TTableSchemaColumns, parallelized: bool = False
+    items: Iterator[Any], name: str, columns: TTableSchemaColumns, parallelized: bool = False,
+    merge: TWriteDispositionConfig = MERGE,
 ) -> DltResource:
     """A merge resource on (account_id, id) and the other tables it writes. The variants are declared
     before the resource's own columns, as dlt starts a variant from the resource's hints."""
-    resource = dlt.resource(items, name=name, write_disposition=MERGE, primary_key=PRIMARY_KEY,
+    resource = dlt.resource(items, name=name, write_disposition=merge, primary_key=PRIMARY_KEY,
                             parallelized=parallelized)
     for table, (own, key) in VARIANTS.get(name, {}).items():
         resource.apply_hints(table_name=table, columns=own, primary_key=key, create_table_variant=True)
@@ -98,7 +104,8 @@ def klaviyo(
     if "profiles" in chosen:
         resources.append(_resource(profile_rows(opened, legacy_account_id), "profiles", PROFILE_COLUMNS))
     if "events" in chosen:
-        resources.append(_resource(event_rows(opened, legacy_account_id), "events", EVENT_COLUMNS))
+        resources.append(_resource(event_rows(opened, legacy_account_id), "events", EVENT_COLUMNS,
+                                   merge=MERGE_READ_ONCE))
     if "campaigns" in chosen:
         resources.append(_resource(campaign_rows(opened), "campaigns", CAMPAIGN_COLUMNS, parallelized=True))
     if "flows" in chosen:

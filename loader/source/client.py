@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 import requests
 import tenacity
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from loader.errors import TransientError
@@ -147,8 +148,8 @@ class KlaviyoClient:
         for pacer in pacers:
             pacer.acquire()
         try:
-            response = self.session.get(url, params=params, timeout=settings.REQUEST_TIMEOUT_S)
-            body = response.content
+            response = self.session.get(url, params=params, timeout=settings.REQUEST_TIMEOUT_S, stream=True)
+            body = _read_body(response)
         except BaseException:
             for pacer in pacers:
                 pacer.release()
@@ -204,6 +205,22 @@ class KlaviyoClient:
         parts = urlsplit(link)
         base = urlsplit(self.base_url)
         return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def _read_body(response: requests.Response) -> bytes:
+    """The whole body in one read: `response.content` joins it from 10 kB chunks, at twice the CPU.
+    A body cut short raises requests' own errors, as `content` would; a body read to its end hands
+    the connection back to the pool (keep-alive)."""
+    try:
+        body: bytes = response.raw.read(decode_content=True)
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.ConnectionError(exc) from exc
+    response._content = body  # `response.content` and `.json()` stay usable
+    return body
 
 
 def _all_budgets() -> dict[str, settings.Budget]:
