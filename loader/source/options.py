@@ -48,6 +48,8 @@ class SourceOptions:
     attribution_window: str = "7d"
     # deprecated alias of reconcile.campaigns and reconcile.flows (which win when set)
     listing_reconcile: str | None = None
+    # a deleted profile's raw data: "redact", "flag" or "delete" (loader.source.profile_reconcile)
+    deleted_profiles: str = "redact"
     subscriptions: bool = True
     predictive_analytics: bool = False
     events_workers: int = settings.EVENTS_WORKERS
@@ -88,6 +90,10 @@ class SourceOptions:
         parse_duration(self.attribution_window, _where("attribution_window", section))
         parse_duration(self.listing_reconcile, _where("listing_reconcile", section))
         self._cadences(section)
+        if self.deleted_profiles not in ("redact", "flag", "delete"):
+            raise SyncError(f"invalid deleted_profiles {self.deleted_profiles!r}",
+                            f"{section} deleted_profiles",
+                            'write "redact", "flag" or "delete"')
 
     @property
     def history_window(self) -> timedelta | None:
