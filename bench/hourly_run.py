@@ -22,6 +22,7 @@ Prints every step's time and ends with
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -79,6 +80,18 @@ def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0])
 
 
+def dbt_nodes(workdir: Path, top: int = 6) -> list[str]:
+    """What the last dbt build spent its time on (run_results.json): models vs data tests, slowest nodes."""
+    results = json.loads((workdir / "dbt" / "target" / "run_results.json").read_text())["results"]
+    by_kind: dict[str, float] = {}
+    for node in results:
+        kind = node["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + node["execution_time"]
+    slowest = sorted(results, key=lambda node: -node["execution_time"])[:top]
+    return [", ".join(f"{kind}s {seconds:.1f}s" for kind, seconds in sorted(by_kind.items())),
+            *(f"{node['execution_time']:6.1f}s {node['unique_id']}" for node in slowest)]
+
+
 def grow_warehouse(db: Path, target: int) -> int:
     """Copy the loaded events until the raw table holds `target` rows; returns the final count."""
     with duckdb.connect(str(db)) as con:
@@ -129,6 +142,7 @@ def main() -> None:
         steps, rows = sync(workdir)
         steps["dbt build"] = dbt_build(workdir)
         wall = time.perf_counter() - began
+        nodes = dbt_nodes(workdir)
     finally:
         stop(proc)
         if args.keep:
@@ -138,6 +152,9 @@ def main() -> None:
     print(f"hourly run: {rows} rows read; {wall:.1f}s wall in all")
     for name, seconds in steps.items():
         print(f"  {name:<10} {seconds:6.2f}s")
+    print(f"dbt build by node (execution time; {nodes[0]}):")
+    for line in nodes[1:]:
+        print(f"  {line}")
     warehouse = steps["normalize"] + steps["load"] + steps["dbt build"]
     ratio = warehouse / steps["extract"]
     print(f"warehouse work (normalize + load + dbt build) {warehouse:.2f}s / extract {steps['extract']:.2f}s "
