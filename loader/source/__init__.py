@@ -27,6 +27,7 @@ from loader.source.context import AccountContext, ExtractReport
 from loader.source.marketing import campaign_rows, flow_rows
 from loader.source.membership import list_rows, segment_rows
 from loader.source.membership_rows import group_columns, member_columns, member_key
+from loader.source.profile_reconcile import profile_check_rows
 from loader.source.records import (
     ACCOUNT_COLUMNS,
     CAMPAIGN_COLUMNS,
@@ -63,6 +64,7 @@ VARIANTS: dict[str, dict[str, tuple[TTableSchemaColumns, list[str]]]] = {
     "flows": {"flow_actions": (FLOW_ACTION_COLUMNS, PRIMARY_KEY),
               "flow_messages": (FLOW_MESSAGE_COLUMNS, PRIMARY_KEY),
               "deletions": (DELETION_COLUMNS, DELETION_KEY)},
+    "profile_checks": {"profiles": (PROFILE_COLUMNS, PRIMARY_KEY), "events": (EVENT_COLUMNS, PRIMARY_KEY)},
     "lists": {"list_members": (member_columns("list"), member_key("list")),
               "deletions": (DELETION_COLUMNS, DELETION_KEY)},
     "segments": {"segment_members": (member_columns("segment"), member_key("segment")),
@@ -103,6 +105,10 @@ def klaviyo(
     chosen = {obj for a in opened for obj in a.options.objects}
     if "profiles" in chosen:
         resources.append(_resource(profile_rows(opened, legacy_account_id), "profiles", PROFILE_COLUMNS))
+        # suppressions, the profiles reconcile and deleted profiles' redaction (own table: deletions)
+        checks = _resource(profile_check_rows(opened), "profile_checks", DELETION_COLUMNS)
+        checks.apply_hints(table_name="deletions", primary_key=DELETION_KEY)
+        resources.append(checks)
     if "events" in chosen:
         resources.append(_resource(event_rows(opened, legacy_account_id), "events", EVENT_COLUMNS,
                                    merge=MERGE_READ_ONCE))
