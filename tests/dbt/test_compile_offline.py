@@ -156,15 +156,22 @@ MARKETING_MODELS = {
     "klaviyo_campaign_message", "klaviyo_flow", "klaviyo_flow_action", "klaviyo_flow_message",
     "klaviyo_event_attribution", "klaviyo_campaign_performance", "klaviyo_flow_performance",
 }
+MEMBERSHIP_MODELS = {
+    "stg_klaviyo__lists", "stg_klaviyo__segments", "stg_klaviyo__list_members",
+    "stg_klaviyo__segment_members", "klaviyo_list", "klaviyo_segment", "klaviyo_list_membership",
+    "klaviyo_segment_membership",
+}
 
 
 @pytest.fixture(scope="module", params=["redshift", "synapse"])
 def compiled_marketing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Compiled:
-    """The whole package with every marketing table on (the vars the loader passes when they exist)."""
+    """The whole package with every marketing and membership table on (the vars the loader passes when
+    they exist)."""
     from tests.dbt.marketing_seed import MARKETING_VARS
+    from tests.dbt.membership_seed import MEMBERSHIP_VARS
 
     target: str = request.param
-    variables = {name: True for name in MARKETING_VARS.values()}
+    variables = {name: True for name in (*MARKETING_VARS.values(), *MEMBERSHIP_VARS.values())}
     work_dir = Path(tmp_path_factory.mktemp(f"compile-marketing-{target}"))
     compiler = OfflineCompiler(target, work_dir, variables)
     return Compiled(target, compiler.compile_project(), {})
@@ -173,12 +180,16 @@ def compiled_marketing(request: pytest.FixtureRequest, tmp_path_factory: pytest.
 def test_marketing_models_compile_parse_and_stay_in_dialect(compiled_marketing: Compiled) -> None:
     target, files, _ = compiled_marketing
     models = {Path(name).stem for name in files if "/models/" in name and ".yml/" not in name}
+    models -= MEMBERSHIP_MODELS
     assert models == MARKETING_MODELS | {"stg_klaviyo__loads", "stg_klaviyo__accounts", "stg_klaviyo__events",
                                          "stg_klaviyo__metrics", "stg_klaviyo__profiles", "klaviyo_account",
                                          "klaviyo_metric", "klaviyo_profile", "klaviyo_event"}
     generic = [name for name in files if Path(name).name.startswith("klaviyo_warehouse_")]
-    assert len(generic) == 9 + 7 + 8 + 3 + 2, generic  # + 7 sources, 8 marts unique; 3 + 2 relationships
+    # + 7 sources, 8 marts unique; 3 + 2 relationships; membership: 4 sources, 4 marts unique, 4 relationships
+    assert len(generic) == 9 + 7 + 8 + 3 + 2 + 4 + 4 + 4, generic
     test_every_compiled_statement_parses_in_the_dialect(compiled_marketing)
     test_no_other_warehouse_syntax_slips_through(compiled_marketing)
     event = next(sql for name, sql in files.items() if name.endswith("/klaviyo_event.sql"))
     assert "klaviyo_event_attribution" in event and "attributed_campaign_id" in event
+    profile = next(sql for name, sql in files.items() if name.endswith("/klaviyo_profile.sql"))
+    assert "can_receive_email_marketing" in profile and "stg_klaviyo__deletions" in profile

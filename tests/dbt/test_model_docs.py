@@ -39,7 +39,7 @@ def test_the_sources_yaml_defines_only_sources() -> None:
     tables = [t["name"] for s in content["sources"] for t in s["tables"]]
     assert tables == ["_dlt_loads", "accounts", "metrics", "profiles", "events", "campaigns",
                       "campaign_messages", "flows", "flow_actions", "flow_messages", "event_attributions",
-                      "deletions"]
+                      "deletions", "lists", "segments", "list_members", "segment_members"]
     for source in content["sources"]:
         for table in source["tables"]:
             assert table.get("description", "").strip(), table["name"]
@@ -55,7 +55,8 @@ def test_every_model_and_every_listed_column_is_described_next_to_it() -> None:
         "stg_klaviyo__loads", "stg_klaviyo__accounts", "stg_klaviyo__metrics", "stg_klaviyo__profiles",
         "stg_klaviyo__events", "stg_klaviyo__campaigns", "stg_klaviyo__campaign_messages",
         "stg_klaviyo__flows", "stg_klaviyo__flow_actions", "stg_klaviyo__flow_messages",
-        "stg_klaviyo__event_attributions", "stg_klaviyo__deletions",
+        "stg_klaviyo__event_attributions", "stg_klaviyo__deletions", "stg_klaviyo__lists",
+        "stg_klaviyo__segments", "stg_klaviyo__list_members", "stg_klaviyo__segment_members",
     }
     for sql in sql_files:
         path, model = documented[sql.stem]

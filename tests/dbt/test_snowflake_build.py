@@ -12,16 +12,21 @@ import pytest
 from tests.dbt.cross_warehouse.scenario import (
     KEYS,
     MARKETING_MART_KEYS,
+    MEMBERSHIP_KEYS,
     Batch,
     MarketingRun,
     MarketingRunChecks,
+    MembershipRun,
+    MembershipRunChecks,
     Snapshot,
     TwoLoadRun,
     TwoLoadRunChecks,
     dbt_build,
     marketing_variables,
+    membership_variables,
     normalise,
     run_marketing_loads,
+    run_membership_loads,
     run_two_loads,
 )
 from tests.dbt.cross_warehouse.seed_sql import RawSeeder
@@ -43,14 +48,14 @@ def _profile_env(server: FakesnowServer, database: str) -> dict[str, str]:
 class _Database:
     """A fresh fakesnow database with the raw tables, a seeder and a mart reader."""
 
-    def __init__(self, server: FakesnowServer, *, marketing: bool = False) -> None:
+    def __init__(self, server: FakesnowServer, *, marketing: bool = False, membership: bool = False) -> None:
         self.name = f"kws_{uuid.uuid4().hex[:8]}"
         self.connection = server.connect()
         self.cursor = self.connection.cursor()
         self.cursor.execute(f"create database {self.name}")
         self.cursor.execute(f"create schema {self.name}.klaviyo_raw")
         self.seeder = RawSeeder("snowflake", f"{self.name}.klaviyo_raw")
-        for statement in self.seeder.create_tables(marketing=marketing):
+        for statement in self.seeder.create_tables(marketing=marketing, membership=membership):
             self.cursor.execute(statement)
 
     def seed(self, batch: Batch, load_id: str, finished_at: datetime) -> None:
@@ -102,9 +107,30 @@ def marketing_run(fakesnow_server: FakesnowServer, tmp_path_factory: pytest.Temp
         db.connection.close()
 
 
+@pytest.fixture(scope="module")
+def membership_run(
+    fakesnow_server: FakesnowServer, tmp_path_factory: pytest.TempPathFactory
+) -> MembershipRun:
+    db = _Database(fakesnow_server, membership=True)
+    work: Path = tmp_path_factory.mktemp("dbt-snowflake-membership")
+    env = _profile_env(fakesnow_server, db.name)
+
+    def build(full_refresh: bool) -> object:
+        return dbt_build("snowflake", env, work, membership_variables(), full_refresh=full_refresh)
+
+    try:
+        return run_membership_loads(db.seed, build, lambda: db.read(MEMBERSHIP_KEYS))
+    finally:
+        db.connection.close()
+
+
 class TestSnowflake(TwoLoadRunChecks):
     """The shared two-load checks on Snowflake (fakesnow)."""
 
 
 class TestSnowflakeMarketing(MarketingRunChecks):
     """Campaigns, flows, attribution and performance on Snowflake (fakesnow)."""
+
+
+class TestSnowflakeMembership(MembershipRunChecks):
+    """Lists, segments, memberships and the profile's consent and deletion columns on Snowflake (fakesnow)."""

@@ -10,4 +10,5 @@
 -- The current members of every list: one row per (account_id, list_id, profile_id). Incremental on
 -- the dlt load time, merged on the key; leaves, deleted profiles and deleted lists remove their rows
 -- (see macros/group_membership.sql). Past members are in the raw table, with removed_at.
+-- Columns: account_id, list_id, profile_id, joined_at, _loaded_at.
 {{ klaviyo_warehouse.group_membership('list') }}

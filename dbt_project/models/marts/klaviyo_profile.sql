@@ -14,12 +14,16 @@
 -- (detected_at >= updated_at) or its row was loaded no later than the deletion. A deletion loaded
 -- since the last build re-reads its profile's rows, so the flag lands without a new profile load.
 {% set deletions_enabled = var('klaviyo_deletions_enabled', false) %}
-{% set reread_deleted = deletions_enabled and is_incremental() %}
+{#- A mart built before these columns existed gets them appended (on_schema_change); its first build
+    after the upgrade reads every profile once, so they are filled for all, then it is incremental. #}
+{% set backfill = is_incremental() and execute
+    and 'is_deleted' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+{% set reread_deleted = deletions_enabled and is_incremental() and not backfill %}
 {% if reread_deleted %}{% set high_water_mark = klaviyo_warehouse.incremental_high_water_mark(this) %}{% endif %}
 with profiles as (
 
     select * from {{ ref('stg_klaviyo__profiles') }}
-    {% if is_incremental() %}
+    {% if is_incremental() and not backfill %}
     where _loaded_at > {{ klaviyo_warehouse.incremental_high_water_mark(this) }}
     {% endif %}
     {% if reread_deleted %}

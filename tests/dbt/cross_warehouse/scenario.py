@@ -21,7 +21,9 @@ from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_project import find_dbt_project, profiles_dir
 from tests.dbt.expected_marketing import MARKETING_KEYS, expected_marketing_marts
 from tests.dbt.expected_marts import account_rows, event_rows, metric_rows, profile_rows
+from tests.dbt.expected_membership import MEMBERSHIP_KEYS, expected_membership_marts
 from tests.dbt.marketing_seed import MARKETING_VARS, MarketingData
+from tests.dbt.membership_seed import MEMBERSHIP_VARS, MembershipData
 from tests.dbt.raw_seed import ACCOUNT_IDS, TwoAccounts
 from tests.dbt.warehouse_rows import MART_KEYS
 
@@ -266,3 +268,71 @@ class MarketingRunChecks:
     def test_marketing_full_refresh_equals_the_incremental_build(self, marketing_run: MarketingRun) -> None:
         run = marketing_run
         assert_marketing_marts_match(run.snapshots["full_refresh"], run.expected["second"])
+
+
+# --- lists, segments, memberships, consent and deleted profiles (tests/dbt/membership_seed.py) ----------
+
+
+@dataclass
+class MembershipRun:
+    data: MembershipData
+    expected: dict[str, dict[str, dict[Any, dict[str, Any]]]] = field(default_factory=dict)
+    builds: dict[str, Any] = field(default_factory=dict)
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+
+
+def membership_variables() -> dict[str, Any]:
+    """Every membership table and deletions on, the core package without events."""
+    return {**{name: True for name in MEMBERSHIP_VARS.values()}, "klaviyo_events_enabled": False}
+
+
+def run_membership_loads(
+    seed: Callable[[Batch, str, datetime], None],
+    build: Callable[[bool], Any],
+    read_marts: Callable[[], Snapshot],
+) -> MembershipRun:
+    """Load 1 -> build; load 2 (a leave, joins, a suppression, deleted list, profiles and segment) ->
+    incremental build (the deletions table is there from the start, empty until load 2)."""
+    run = MembershipRun(MembershipData.initial())
+    seed(run.data.everything(), "1000000001.000001", datetime.now(timezone.utc))
+    run.expected["first"] = copy.deepcopy(expected_membership_marts(run.data))
+    run.builds["first"] = build(False)
+    run.snapshots["first"] = read_marts()
+    seed(run.data.grow(), "1000000002.000002", datetime.now(timezone.utc))
+    run.expected["second"] = copy.deepcopy(expected_membership_marts(run.data))
+    run.builds["second"] = build(False)
+    run.snapshots["second"] = read_marts()
+    return run
+
+
+def assert_membership_marts_match(snapshot: Snapshot, expected: dict[str, dict[Any, dict[str, Any]]]) -> None:
+    for mart, key in MEMBERSHIP_KEYS.items():
+        ids = [tuple(row[k] for k in key) for row in snapshot[mart]]
+        assert len(ids) == len(set(ids)), f"{mart}: duplicate {key}s"
+        assert set(ids) == set(expected[mart]), mart
+        for row, row_key in zip(snapshot[mart], ids, strict=True):
+            actual = _comparable(row)
+            for name in ("can_receive_email_marketing", "can_receive_sms_marketing", "is_active"):
+                if isinstance(actual.get(name), int):
+                    actual[name] = bool(actual[name])
+            wanted = expected[mart][row_key]
+            differ = {k: (actual.get(k), wanted.get(k)) for k in set(actual) | set(wanted)
+                      if k not in actual or k not in wanted or actual[k] != wanted[k]}
+            assert not differ, f"{mart} {row_key}: (actual, expected) {differ}"
+
+
+class MembershipRunChecks:
+    """The list/segment/membership checks every warehouse must pass (fixture `membership_run`)."""
+
+    def test_membership_builds_run_every_model_and_test(self, membership_run: MembershipRun) -> None:
+        for step, result in membership_run.builds.items():
+            assert build_failures(result) == [], step
+            assert len([r for r in result.result if r.node.resource_type == "model"]) == 7 + 5 + 4, step
+
+    def test_membership_first_build_matches_the_ground_truth(self, membership_run: MembershipRun) -> None:
+        assert_membership_marts_match(membership_run.snapshots["first"], membership_run.expected["first"])
+
+    def test_membership_incremental_build_after_leaves_and_deletions_is_exact(
+        self, membership_run: MembershipRun
+    ) -> None:
+        assert_membership_marts_match(membership_run.snapshots["second"], membership_run.expected["second"])

@@ -45,8 +45,19 @@ MARKETING_COLUMNS: dict[str, dict[str, str]] = {
                            "flow_id": TEXT, "flow_message_id": TEXT, "flow_message_variation_id": TEXT},
     "deletions": {"account_id": TEXT, "object": TEXT, "id": TEXT, "detected_at": TIMESTAMP, "reason": TEXT},
 }
-MERGE_KEYS = {"event_attributions": ("event_id", "attribution_id"), "deletions": ("object", "id")}
-ALL_COLUMNS = {**COLUMNS, **MARKETING_COLUMNS}
+# lists, segments and members (tests/dbt/membership_seed.py), rows from the same registered builders
+MEMBERSHIP_COLUMNS: dict[str, dict[str, str]] = {
+    "lists": {"account_id": TEXT, "id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP, "attributes": JSON},
+    "segments": {"account_id": TEXT, "id": TEXT, "created": TIMESTAMP, "updated": TIMESTAMP,
+                 "attributes": JSON},
+    "list_members": {"account_id": TEXT, "list_id": TEXT, "profile_id": TEXT, "joined_at": TIMESTAMP,
+                     "removed_at": TIMESTAMP},
+    "segment_members": {"account_id": TEXT, "segment_id": TEXT, "profile_id": TEXT, "joined_at": TIMESTAMP,
+                        "removed_at": TIMESTAMP},
+}
+MERGE_KEYS = {"event_attributions": ("event_id", "attribution_id"), "deletions": ("object", "id"),
+              "list_members": ("list_id", "profile_id"), "segment_members": ("segment_id", "profile_id")}
+ALL_COLUMNS = {**COLUMNS, **MARKETING_COLUMNS, **MEMBERSHIP_COLUMNS}
 LOADS_COLUMNS = {"load_id": TEXT, "schema_name": TEXT, "status": BIGINT, "inserted_at": TIMESTAMP,
                  "schema_version_hash": TEXT}
 _TYPES = {
@@ -57,7 +68,7 @@ _TYPES = {
 
 def raw_rows(table: str, resources: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """API resources -> the raw table's rows, as the loader writes them (contract.md)."""
-    if table in MARKETING_COLUMNS:
+    if table in MARKETING_COLUMNS or table in MEMBERSHIP_COLUMNS:
         from tests.dbt.raw_seed import raw_table_rows
 
         return raw_table_rows(table, list(resources))
@@ -111,11 +122,14 @@ class RawSeeder:
             return f"CAST({self._string(stamp)} AS {_TYPES[self.dialect][TIMESTAMP]})"
         return self._string(str(value))
 
-    def create_tables(self, *, marketing: bool = False) -> list[str]:
-        """The raw tables (with `marketing`, also campaigns, flows, attributions and deletions)."""
+    def create_tables(self, *, marketing: bool = False, membership: bool = False) -> list[str]:
+        """The raw tables (with `marketing`, also campaigns, flows, attributions and deletions; with
+        `membership`, lists, segments, their members and deletions)."""
         types = _TYPES[self.dialect]
         statements = []
         tables = {**COLUMNS, **(MARKETING_COLUMNS if marketing else {})}
+        if membership:
+            tables |= {**MEMBERSHIP_COLUMNS, "deletions": MARKETING_COLUMNS["deletions"]}
         for name, columns in [*tables.items(), ("_dlt_loads", LOADS_COLUMNS)]:
             defs = [f"{col} {types[kind]}" for col, kind in columns.items()]
             if name != "_dlt_loads":
