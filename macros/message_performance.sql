@@ -83,6 +83,21 @@ attributions as (
 
 ),
 
+{% if incremental %}
+-- the engagement events loaded since the last build, read on their own so that only their JSON is
+-- extracted to find the touched messages (the zone maps of `_loaded_at` skip the older rows)
+new_engagement as (
+
+    select
+        account_id,
+        {{ klaviyo_warehouse.json_extract_string('event_properties', ['$message']) }} as message_id
+    from {{ ref('klaviyo_event') }}
+    where _loaded_at > {{ high_water_mark }}
+      and {{ klaviyo_warehouse._metric_in('metric_name', ns.engagement_metrics) }}
+
+),
+{% endif %}
+
 conversion_events as (
 
     select account_id, event_id, profile_id, value, occurred_at, _loaded_at
@@ -99,8 +114,7 @@ touched_loads as (
     where _loaded_at > {{ high_water_mark }}
     union all
     select account_id, message_id
-    from engagement
-    where _loaded_at > {{ high_water_mark }}
+    from new_engagement
     union all
     select account_id, message_id
     from attributions
