@@ -3,6 +3,9 @@ deprecated forms (`reconcile = "7d"`, `listing_reconcile`) meaning what they mea
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,7 +14,6 @@ import pytest
 from loader.errors import SyncError
 from loader.source import settings
 from loader.source.options import SourceOptions
-from loader.sync_settings import SyncSettings
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
@@ -55,14 +57,16 @@ def test_invalid_reconcile_names_the_key(value: object, key: str) -> None:
     assert key in error.value.where
 
 
-def test_the_table_is_read_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       ) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_the_table_is_read_from_config(tmp_path: Path) -> None:
+    """`[sources.klaviyo.reconcile]` in .dlt/config.toml (a fresh process reads it)."""
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "config.toml").write_text(
         '[sources.klaviyo.reconcile]\nmembers = "6h"\nprofiles = "3d"\n', encoding="utf-8")
-    monkeypatch.setenv("KLAVIYO_API_KEY", "pk_test_0000000000000000000000")
-    options = SyncSettings.resolve().options
-    assert options.reconcile_interval("members") == timedelta(hours=6)
-    assert options.reconcile_interval("profiles") == 3 * DAY
-    assert SyncSettings.resolve(reconcile="now").options.reconcile_now
+    code = ("from loader.sync_settings import SyncSettings; o = SyncSettings.resolve().options; "
+            "print(o.reconcile_interval('members'), o.reconcile_interval('profiles'), "
+            "o.reconcile_interval('lists'), SyncSettings.resolve(reconcile='now').options.reconcile_now)")
+    env = {**os.environ, "KLAVIYO_API_KEY": "pk_test_0000000000000000000000"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["6:00:00", "3", "days,", "0:00:00", "1", "day,", "0:00:00", "True"]
