@@ -4,6 +4,7 @@
 import loader.cli.demo_cmd  # noqa: F401
 import loader.cli.emulator_cmd  # noqa: F401
 import loader.cli.export_cmd  # noqa: F401
+import loader.cli.forget_cmd  # noqa: F401
 import loader.cli.ops_cmd  # noqa: F401
 import loader.cli.run_cmd  # noqa: F401
 import loader.cli.setup_sql_cmd  # noqa: F401

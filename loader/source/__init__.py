@@ -23,6 +23,7 @@ import dlt
 from dlt.common.schema.typing import TTableSchemaColumns, TWriteDispositionConfig
 from dlt.sources import DltResource
 
+from loader.privacy.forgotten import drop_forgotten
 from loader.source.context import AccountContext, ExtractReport
 from loader.source.marketing import campaign_rows, flow_rows
 from loader.source.membership import list_rows, segment_rows
@@ -104,14 +105,16 @@ def klaviyo(
     ]
     chosen = {obj for a in opened for obj in a.options.objects}
     if "profiles" in chosen:
-        resources.append(_resource(profile_rows(opened, legacy_account_id), "profiles", PROFILE_COLUMNS))
+        profiles = _resource(profile_rows(opened, legacy_account_id), "profiles", PROFILE_COLUMNS)
+        resources.append(drop_forgotten(profiles, "id"))  # never load a forgotten person again
         # suppressions, the profiles reconcile and deleted profiles' redaction (own table: deletions)
         checks = _resource(profile_check_rows(opened), "profile_checks", DELETION_COLUMNS)
         checks.apply_hints(table_name="deletions", primary_key=DELETION_KEY)
         resources.append(checks)
     if "events" in chosen:
-        resources.append(_resource(event_rows(opened, legacy_account_id), "events", EVENT_COLUMNS,
-                                   merge=MERGE_READ_ONCE))
+        events = _resource(event_rows(opened, legacy_account_id), "events", EVENT_COLUMNS,
+                           merge=MERGE_READ_ONCE)
+        resources.append(drop_forgotten(events, "profile_id"))
     if "campaigns" in chosen:
         resources.append(_resource(campaign_rows(opened), "campaigns", CAMPAIGN_COLUMNS, parallelized=True))
     if "flows" in chosen:

@@ -23,6 +23,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "reread": ("2d", "2d"),
     "attribution_window": ("3d", "3d"),
     "listing_reconcile": ("12h", "12h"),
+    "deleted_profiles": ("flag", "flag"),
 }
 
 
