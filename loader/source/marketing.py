@@ -81,9 +81,7 @@ class _Listing:
         opts = account.options
         cursor = parse_dt(state.get("cursor"))
         listed_at = parse_dt(state.get("listed_at"))
-        interval = opts.listing_interval
-        self.full = (cursor is None or listed_at is None or opts.reconcile_window is not None
-                     or (interval is not None and self.end - listed_at >= interval))
+        self.full = cursor is None or opts.reconcile_due(obj, listed_at, self.end)
         self.since = None if self.full or cursor is None else min(cursor, self.end) - opts.lookback_window
         self.report: ObjectReport = account.report.object(account.unit(obj))
         self.report.kind = "historical" if cursor is None else "periodic"

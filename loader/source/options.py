@@ -168,14 +168,6 @@ class SourceOptions:
         window = parse_duration(self.attribution_window, _where("attribution_window", "[sources.klaviyo]"))
         return max(self.lookback_window, window or timedelta(0))
 
-    @property
-    def listing_interval(self) -> timedelta | None:
-        """How often campaigns and flows are listed in full (None: only on the first run): the
-        shorter of their two cadences (the readers of the old `listing_reconcile`)."""
-        found = [i for i in (self.reconcile_interval("campaigns"), self.reconcile_interval("flows"))
-                 if i is not None]
-        return min(found) if found else None
-
 
 def parse_duration(text: str | None, key: str) -> timedelta | None:
     """`30m`, `1h`, `7d`, `1y` -> timedelta; empty/None/`0` -> None; anything else is an error."""

@@ -216,7 +216,9 @@ def test_historical_then_periodic_marketing_is_exactly_the_api(warehouse: Wareho
     late = expected_attributions(emu.truth, {e["id"] for e in emu.truth.events(until=first.run_start)})
     before = loaded(warehouse, "event_attributions", ATTRIBUTION_COLUMNS, 99)
     late_credit = set(late) - set(before)  # on orders 1-6 days old
-    assert len(late_credit) == 5, "the growth credits five old orders (else the check below is vacuous)"
+    # five old orders credited by the growth (an order credited from the start but past the first run's
+    # window end may count too): the check below is not vacuous
+    assert len(late_credit) >= 5, late_credit
     # a full listing every run (listing_reconcile 1s), so the deleted ones are found now
     second = warehouse.sync(objects=MARKETING, listing_reconcile="1s")
     assert {d.kind for d in second.objects.values()} == {"periodic"}

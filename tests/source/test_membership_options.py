@@ -46,7 +46,9 @@ def test_deprecated_forms_keep_their_meaning() -> None:
     listing = SourceOptions(listing_reconcile="12h", reconcile={"flows": "3h"})
     assert listing.reconcile_interval("campaigns") == timedelta(hours=12)
     assert listing.reconcile_interval("flows") == timedelta(hours=3), "the table wins over the alias"
-    assert listing.listing_interval == timedelta(hours=3)
+    last = NOW - timedelta(hours=4)
+    assert listing.reconcile_due("flows", last, NOW) and not listing.reconcile_due("campaigns", last, NOW)
+    assert not SourceOptions(reread="7d").reconcile_due("campaigns", last, NOW), "a re-read lists nothing"
 
 
 @pytest.mark.parametrize("value, key", [({"member": "1d"}, "reconcile"), ({"members": "soon"}, "members"),
