@@ -66,6 +66,9 @@ def stored_accounts(pipeline: Any) -> list[str]:
 def find_profiles(pipeline: Any, accounts: list[str], *, email: str | None = None, phone: str | None = None,
                   profile_id: str | None = None) -> dict[str, list[str]]:
     """account id -> the person's stored profile ids; a clear error when there is none."""
+    if pipeline.destination.destination_name == "filesystem":
+        raise SyncError("forget cannot erase rows on the filesystem destination (files are written once)",
+                        WHERE, "delete the person's files in the bucket, or use a warehouse destination")
     named = (("email", email), ("phone", phone), ("profile id", profile_id))
     given = [name for name, value in named if value]
     if len(given) != 1:

@@ -54,6 +54,10 @@ class Forgotten:
 
 
 def read_forgotten(pipeline: Any) -> set[tuple[str, str]]:
+    """The forgotten pairs; none on the filesystem destination (`forget` refuses it: files are written
+    once, and its SQL layer is not one to read from mid-extract)."""
+    if pipeline.destination.destination_name == "filesystem":
+        return set()
     try:
         with pipeline.sql_client() as client:
             if not client.has_dataset():
