@@ -21,10 +21,7 @@ ranked as (
 {% if deletions_enabled %}
 deleted as (
 
-    select account_id, object_id, max(_loaded_at) as _deleted_loaded_at
-    from {{ ref('stg_klaviyo__deletions') }}
-    where object_type = {{ klaviyo_warehouse.string_literal('list') }}
-    group by account_id, object_id
+    {{ klaviyo_warehouse.deleted_objects(ref('stg_klaviyo__deletions'), 'list') }}
 
 ),
 {% endif %}
@@ -38,13 +35,7 @@ final as (
         ranked.opt_in_process,
         ranked.created_at,
         ranked.updated_at,
-        {% if deletions_enabled -%}
-        case when deleted._deleted_loaded_at >= ranked._loaded_at
-             then {{ klaviyo_warehouse.boolean_literal(true) }}
-             else {{ klaviyo_warehouse.boolean_literal(false) }} end
-        {%- else -%}
-        {{ klaviyo_warehouse.boolean_literal(false) }}
-        {%- endif %} as is_deleted
+        {{ klaviyo_warehouse.is_deleted_flag('ranked', 'deleted' if deletions_enabled else none) }} as is_deleted
     from ranked
     {% if deletions_enabled %}
     left join deleted
