@@ -121,7 +121,8 @@ def start_emulator(plan: DemoPlan) -> DemoEmulator:
 
 def grow_for_next_hour(emulator: DemoEmulator) -> None:
     """What an hour brings to each account: new, late and future-dated events, updated and new profiles,
-    list and segment joins."""
+    list and segment joins and leaves, a deleted campaign (found by the periodic run's reconcile)."""
     for account in emulator.accounts.values():
         account.grow(new_events=500, late_events=50, late_by=timedelta(minutes=30), future_events=5,
-                     updated_profiles=40, new_profiles=20, list_joins=10, segment_joins=5)
+                     updated_profiles=40, new_profiles=20, list_joins=10, segment_joins=5, list_leaves=3,
+                     deleted_campaigns=1)

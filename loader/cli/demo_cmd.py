@@ -52,8 +52,9 @@ def demo_command(ctx: click.Context, folder: Path, profiles: int, events: int, n
         click.secho(f"== historical sync from the emulator at {emulator.base_url}", bold=True)
         ctx.invoke(run_command, **run_args)
         grow_for_next_hour(emulator)
-        click.secho("== periodic sync after new, late and future-dated events", bold=True)
-        ctx.invoke(run_command, **run_args)
+        click.secho("== periodic sync after new, late and future-dated events (reconciling now: the "
+                    "demo has no day to wait for the listings that find leaves and deletions)", bold=True)
+        ctx.invoke(run_command, **run_args, reconcile_now=True)
     finally:
         emulator.stop()
     if not no_dbt:

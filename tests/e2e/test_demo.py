@@ -13,6 +13,16 @@ from pathlib import Path
 
 import duckdb
 
+CONTRACT_TABLES = {
+    "klaviyo_raw": ("accounts", "metrics", "profiles", "events", "campaigns", "campaign_messages", "flows",
+                    "flow_actions", "flow_messages", "event_attributions", "lists", "segments",
+                    "list_members", "segment_members", "deletions"),
+    "klaviyo": ("klaviyo_account", "klaviyo_metric", "klaviyo_profile", "klaviyo_event", "klaviyo_campaign",
+                "klaviyo_campaign_message", "klaviyo_flow", "klaviyo_flow_action", "klaviyo_flow_message",
+                "klaviyo_event_attribution", "klaviyo_campaign_performance", "klaviyo_flow_performance",
+                "klaviyo_list", "klaviyo_segment", "klaviyo_list_membership", "klaviyo_segment_membership"),
+}
+
 
 def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
     cli = Path(sys.executable).parent / "klaviyo-sync"
@@ -37,6 +47,10 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
             mart: dict(con.execute(f"SELECT account_id, count(*) FROM klaviyo.{mart} GROUP BY 1").fetchall())
             for mart in ("klaviyo_profile", "klaviyo_event", "klaviyo_metric")
         }
+        # the demo syncs every object: every table of the data contract has rows
+        empty = [f"{schema}.{table}" for schema, tables in CONTRACT_TABLES.items() for table in tables
+                 if not con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]]
+        assert not empty, f"empty contract tables: {empty}"
         raw = {table: con.execute(f"SELECT count(*) FROM klaviyo_raw.{table}").fetchone()
                for table in ("accounts", "metrics", "profiles", "events")}
     assert len(accounts) == 2 and all(accounts.values()), "the demo serves two named accounts"
