@@ -139,11 +139,26 @@ def _options(section: str, base: SourceOptions, flags: dict[str, Any], names: Se
         value = flags.get(name)
         if value is None:
             value = dlt.config.get(f"{section}.{name}")
+        if name == "reconcile" and (value is None or isinstance(value, Mapping)):
+            value = _reconcile_table(section, value)
         if value is not None:
             values[name] = _coerce(name, value, getattr(base, name), section)
     if "objects" in values:
         values["objects"] = tuple(o.lower() for o in values["objects"])
     return replace(base, **values)
+
+
+def _reconcile_table(section: str, table: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """`[<section>.reconcile]` with each object also looked up on its own, so that an environment
+    variable such as SOURCES__KLAVIYO__RECONCILE__MEMBERS=12h sets (or overrides) one cadence:
+    dlt's providers resolve `reconcile.members` in their order (environment first), but hand back
+    a table only as the TOML wrote it."""
+    merged = dict(table or {})
+    for obj in api.RECONCILED:
+        value = dlt.config.get(f"{section}.reconcile.{obj}")
+        if value is not None:
+            merged[obj] = value
+    return merged or None
 
 
 def _accounts(

@@ -99,3 +99,17 @@ def test_a_bad_value_names_its_key(monkeypatch: pytest.MonkeyPatch, env: str, va
 def test_an_unknown_setting_is_a_programming_error() -> None:
     with pytest.raises(TypeError, match="lookbak"):
         SyncSettings.resolve(lookbak="1h")
+
+
+def test_a_reconcile_cadence_can_be_set_by_its_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    monkeypatch.setenv("SOURCES__KLAVIYO__RECONCILE__MEMBERS", "12h")
+    monkeypatch.setenv("SOURCES__KLAVIYO__RECONCILE__PROFILES", "3d")
+    options = SyncSettings.resolve().options
+    assert options.reconcile_interval("members") == timedelta(hours=12)
+    assert options.reconcile_interval("profiles") == timedelta(days=3)
+    assert options.reconcile_interval("lists") == timedelta(days=1)  # the default, untouched
+    monkeypatch.setenv("SOURCES__KLAVIYO__RECONCILE__MEMBERS", "soon")
+    with pytest.raises(SyncError, match="reconcile members"):
+        SyncSettings.resolve().options.reconcile_interval("members")
