@@ -155,7 +155,7 @@ def _reconcile_table(section: str, table: Mapping[str, Any] | None) -> dict[str,
     a table only as the TOML wrote it."""
     merged = dict(table or {})
     for obj in api.RECONCILED:
-        value = dlt.config.get(f"{section}.reconcile.{obj}")
+        value: Any = dlt.config.get(f"{section}.reconcile.{obj}")
         if value is not None:
             merged[obj] = value
     return merged or None
