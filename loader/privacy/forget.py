@@ -11,8 +11,8 @@
 5. `remove_profile_rows`: the raw profile rows themselves are deleted (after the build, so the
    marts saw the redacted row first).
 
-Later syncs drop the forgotten ids' profile and event rows at extract time (loader.privacy.forgotten),
-so Klaviyo cannot bring them back while it still holds the person.
+Later syncs drop the forgotten ids' profile, event and membership rows at extract time
+(loader.privacy.forgotten), so Klaviyo cannot bring them back while it still holds the person.
 """
 
 from __future__ import annotations

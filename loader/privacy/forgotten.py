@@ -3,7 +3,8 @@
 `forget` records each erased profile in raw `deletions` (object `profile`, reason `forget`). Every
 sync reads those ids back once (portable SQL, loader.privacy.stored) on its first item, and the
 `profiles` and `events` resources drop the rows of those (account_id, profile) pairs: profile rows
-by `id`, events by `profile_id` (dict rows and arrow tables alike).
+by `id`, events by `profile_id` (dict rows and arrow tables alike). The `lists` and `segments`
+resources leave them out of every member listing (loader.source.membership).
 """
 
 from __future__ import annotations

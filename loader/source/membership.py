@@ -18,6 +18,8 @@ Per account and kind (list or segment), in one stream:
      holds as current (loader.source.membership_known); a member no longer listed gets
      `removed_at` = this run's start, one listed but not current is (re)written. A group new to
      this run is read in full.
+   Profiles erased by `klaviyo-sync forget` (loader.privacy.forgotten) are dropped from every
+   listing: Klaviyo may still hold them, their membership rows never come back.
 
 The cursor is the run start, written with the load (dlt state), so it moves only when the load
 commits. State per account (`accounts.<account_id>`): `cursor`, `listed_at` (last full group
@@ -34,6 +36,7 @@ from urllib.parse import quote
 import dlt
 
 from loader.errors import SyncError
+from loader.privacy.forgotten import read_forgotten
 from loader.source import settings
 from loader.source.context import AccountContext, ObjectReport
 from loader.source.membership_known import KnownMembers
@@ -103,6 +106,8 @@ class _GroupRead:
         self.since = None if cursor is None else min(cursor, self.end) - opts.lookback_window
         self.known_groups = set(state.get("ids") or [])
         self.known = KnownMembers(pipeline, self.account_id, kind)
+        # profiles `klaviyo-sync forget` erased: Klaviyo may still list them as members
+        self.forgotten = {pid for account_id, pid in read_forgotten(pipeline) if account_id == self.account_id}
         self.member_table = MEMBER_TABLES[kind]
         self.report: ObjectReport = account.report.object(account.unit(self.obj))
         self.report.kind = "historical" if cursor is None else "periodic"
@@ -142,11 +147,13 @@ class _GroupRead:
         pages = self.account.client.pages(path, members_params(None if full else self.since), (template,))
         if not full:
             for page in pages:
-                rows = [self._member(group_id, item["id"], joined_at(item)) for item in page.data]
+                rows = [self._member(group_id, item["id"], joined_at(item)) for item in page.data
+                        if item["id"] not in self.forgotten]
                 if rows:
                     yield _table(rows, self.member_table)
             return
-        listed = {item["id"]: joined_at(item) for page in pages for item in page.data}
+        listed = {item["id"]: joined_at(item) for page in pages for item in page.data
+                  if item["id"] not in self.forgotten}
         known = {} if new else self.known.current(group_id)
         rows = [self._member(group_id, pid, joined) for pid, joined in listed.items()
                 if pid not in known or known[pid] != joined]
