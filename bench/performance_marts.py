@@ -12,8 +12,8 @@ profiles off):
    attribution window's re-read of the last 7 days with their attributions, some orders re-read with a
    new `$value`, late credit for a quarter of the uncredited re-read orders), a new and an edited
    campaign; then `dbt run --select marts` (incremental);
-3. `dbt run --select marts --full-refresh`, and the performance marts (and klaviyo_event_attribution)
-   compared row for row with the incremental result.
+3. `dbt run --select marts --full-refresh`, and the performance marts, klaviyo_event_attribution and
+   int_klaviyo__message_engagement compared row for row with the incremental result.
 Prints each run's slowest models (dbt's run_results.json) and
 `RESULT performance_marts_incremental_over_full <incremental / full> target <= 0.05` (full: the faster
 of the two full builds).
@@ -64,17 +64,19 @@ DBT_VARS = {
         "events", "campaigns", "campaign_messages", "flows", "flow_actions", "flow_messages",
         "event_attributions")},
 }
-COMPARED = {  # mart -> its key, compared row for row (every column) after the incremental rebuild
-    "klaviyo_campaign_performance": "campaign_message_id",
-    "klaviyo_flow_performance": "flow_message_id",
-    "klaviyo_event_attribution": "event_id, attribution_id",
+COMPARED = {  # schema.mart -> its key, compared row for row (every column) after the incremental rebuild
+    "klaviyo.klaviyo_campaign_performance": "campaign_message_id",
+    "klaviyo.klaviyo_flow_performance": "flow_message_id",
+    "klaviyo.klaviyo_event_attribution": "event_id, attribution_id",
+    "klaviyo_staging.int_klaviyo__message_engagement": "event_id",
 }
+PERFORMANCE_MARTS = ("klaviyo.klaviyo_campaign_performance", "klaviyo.klaviyo_flow_performance")
 EVENT_CHECK_SQL = """
 select count(*), count(distinct event_id), sum(value), count(attributed_campaign_message_id),
        count(attributed_flow_message_id), max(_loaded_at) from klaviyo.klaviyo_event"""
 TOTALS_SQL = """
 select count(*), sum(recipients), sum(unique_opens), sum(clicks), sum(conversions), sum(attributed_revenue)
-from klaviyo.{mart}"""
+from {mart}"""
 EVENT_KEY = ("account_id", "id")
 ATTRIBUTION_KEY = ("account_id", "event_id", "attribution_id")
 CAMPAIGN_KEY = ("account_id", "id")
@@ -173,7 +175,8 @@ def snapshot(db: Path) -> None:
     with duckdb.connect(str(db)) as con:
         con.execute("create schema if not exists bench_incremental")
         for mart in COMPARED:
-            con.execute(f"create or replace table bench_incremental.{mart} as select * from klaviyo.{mart}")
+            copy = mart.split(".")[1]
+            con.execute(f"create or replace table bench_incremental.{copy} as select * from {mart}")
         con.execute(f"create or replace table bench_incremental.event_check as {EVENT_CHECK_SQL}")
 
 
@@ -182,18 +185,17 @@ def compare(db: Path) -> bool:
     same = True
     with duckdb.connect(str(db)) as con:
         for mart, key in COMPARED.items():
+            copy = f"bench_incremental.{mart.split('.')[1]}"
             counts = con.execute(f"""
-                select (select count(*) from klaviyo.{mart}), (select count(*) from bench_incremental.{mart}),
-                       (select count(*) from (select * from klaviyo.{mart}
-                                              except all select * from bench_incremental.{mart})),
-                       (select count(*) from (select * from bench_incremental.{mart}
-                                              except all select * from klaviyo.{mart}))""").fetchone()
+                select (select count(*) from {mart}), (select count(*) from {copy}),
+                       (select count(*) from (select * from {mart} except all select * from {copy})),
+                       (select count(*) from (select * from {copy} except all select * from {mart}))""").fetchone()
             assert counts is not None
             ok = counts[0] == counts[1] and counts[2] == counts[3] == 0
             same = same and ok
             print(f"  {mart}: {counts[0]:,} rows after the full refresh, {counts[1]:,} incremental, "
                   f"{counts[2]} / {counts[3]} rows differ -> {'same' if ok else 'DIFFERENT'} (key {key})")
-            if mart != "klaviyo_event_attribution":
+            if mart in PERFORMANCE_MARTS:
                 totals = con.execute(TOTALS_SQL.format(mart=mart)).fetchone()
                 assert totals is not None
                 print(f"    {totals[0]:,} messages: {totals[1]:,} recipients, {totals[2]:,} unique opens, "

@@ -9,10 +9,11 @@
   message_column  campaign_message_id | flow_message_id (also the attribution column that credits it)
   key_columns     the parent key carried on each row: ['campaign_id'] | ['flow_id']
 
-  Engagement: events of klaviyo_event whose metric is one of var('klaviyo_performance_metrics')'s
-  lists and whose event_properties `$message` is the message id. `recipients`, `opens`, `clicks`,
-  `bounces`, `unsubscribes`, `spam_complaints` count events; `unique_opens` / `unique_clicks` count
-  distinct profiles. Conversions: distinct events of a var('klaviyo_conversion_metrics') metric that
+  Engagement: the rows of int_klaviyo__message_engagement (the events of klaviyo_event whose metric
+  is one of var('klaviyo_performance_metrics')'s lists, macro engagement_metrics below, with the
+  message their event_properties `$message` names) whose message_id is the message id.
+  `recipients`, `opens`, `clicks`, `bounces`, `unsubscribes`, `spam_complaints` count events;
+  `unique_opens` / `unique_clicks` count distinct profiles. Conversions: distinct events of a var('klaviyo_conversion_metrics') metric that
   klaviyo_event_attribution credits to the message; `unique_converters` their distinct profiles,
   `attributed_revenue` the sum of their `value`.
 
@@ -23,19 +24,9 @@
   newest load among its message, its engagement events, its attributions and its conversion events.
 -#}
 {% macro message_performance(messages, staging, message_column, key_columns) -%}
-  {%- set measures = var('klaviyo_performance_metrics') -%}
+  {%- set measures = klaviyo_warehouse._performance_measures() -%}
   {%- set conversion_metrics = var('klaviyo_conversion_metrics') -%}
-  {%- set count_measures = ['recipients', 'opens', 'clicks', 'bounces', 'unsubscribes', 'spam_complaints'] -%}
-  {%- for name in measures if name not in count_measures -%}
-    {{ exceptions.raise_compiler_error("var klaviyo_performance_metrics: unknown measure '" ~ name
-        ~ "' (known: " ~ (count_measures | join(', ')) ~ ")") }}
-  {%- endfor -%}
-  {%- set ns = namespace(engagement_metrics=[]) -%}
-  {%- for name in count_measures -%}
-    {%- for metric in measures.get(name) or [] -%}
-      {%- if metric not in ns.engagement_metrics -%}{%- do ns.engagement_metrics.append(metric) -%}{%- endif -%}
-    {%- endfor -%}
-  {%- endfor -%}
+  {%- set count_measures = klaviyo_warehouse._count_measures() -%}
   {%- set incremental = is_incremental() -%}
   {%- if incremental -%}
     {%- set high_water_mark = klaviyo_warehouse.incremental_high_water_mark(this) -%}
@@ -50,16 +41,8 @@ with messages as (
 
 engagement as (
 
-    select
-        account_id,
-        event_id,
-        profile_id,
-        metric_name,
-        occurred_at,
-        _loaded_at,
-        {{ klaviyo_warehouse.json_extract_string('event_properties', ['$message']) }} as message_id
-    from {{ ref('klaviyo_event') }}
-    where {{ klaviyo_warehouse._metric_in('metric_name', ns.engagement_metrics) }}
+    select account_id, message_id, profile_id, metric_name, occurred_at, _loaded_at
+    from {{ ref('int_klaviyo__message_engagement') }}
 
 ),
 
@@ -84,16 +67,12 @@ attributions as (
 ),
 
 {% if incremental %}
--- the engagement events loaded since the last build, read on their own so that only their JSON is
--- extracted to find the touched messages (the zone maps of `_loaded_at` skip the older rows)
+-- the engagement events loaded since the last build (the zone maps of `_loaded_at` skip the rest)
 new_engagement as (
 
-    select
-        account_id,
-        {{ klaviyo_warehouse.json_extract_string('event_properties', ['$message']) }} as message_id
-    from {{ ref('klaviyo_event') }}
+    select account_id, message_id
+    from engagement
     where _loaded_at > {{ high_water_mark }}
-      and {{ klaviyo_warehouse._metric_in('metric_name', ns.engagement_metrics) }}
 
 ),
 {% endif %}
@@ -266,6 +245,37 @@ final as (
 )
 
 select * from final
+{%- endmacro %}
+
+{#-
+  The metric names of the engagement events (every list of var('klaviyo_performance_metrics'), each
+  name once, in measure order): the rows of int_klaviyo__message_engagement.
+-#}
+{% macro engagement_metrics() -%}
+  {%- set measures = klaviyo_warehouse._performance_measures() -%}
+  {%- set ns = namespace(metrics=[]) -%}
+  {%- for name in klaviyo_warehouse._count_measures() -%}
+    {%- for metric in measures.get(name) or [] -%}
+      {%- if metric not in ns.metrics -%}{%- do ns.metrics.append(metric) -%}{%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {{ return(ns.metrics) }}
+{%- endmacro %}
+
+{#- The counted measures of the performance marts, in column order -#}
+{% macro _count_measures() -%}
+  {{ return(['recipients', 'opens', 'clicks', 'bounces', 'unsubscribes', 'spam_complaints']) }}
+{%- endmacro %}
+
+{#- var('klaviyo_performance_metrics'), checked: an unknown measure fails the compile -#}
+{% macro _performance_measures() -%}
+  {%- set measures = var('klaviyo_performance_metrics') -%}
+  {%- set known = klaviyo_warehouse._count_measures() -%}
+  {%- for name in measures if name not in known -%}
+    {{ exceptions.raise_compiler_error("var klaviyo_performance_metrics: unknown measure '" ~ name
+        ~ "' (known: " ~ (known | join(', ')) ~ ")") }}
+  {%- endfor -%}
+  {{ return(measures) }}
 {%- endmacro %}
 
 {#- `column in ('a', 'b')` with escaped literals; a condition that is never true for an empty list -#}

@@ -129,9 +129,10 @@ CONTRACT["klaviyo_campaign_performance"] = [
     *MEASURES,
 ]
 CONTRACT["klaviyo_flow_performance"] = ["account_id", "flow_id", "flow_message_id", "channel", *MEASURES]
-# the core package's 9, 7 staging views and 8 marts; the first load has no `deletions` table yet (no
-# reconcile found anything gone), so its staging view is left out until the second
-MODELS = {"first": 9 + 6 + 8, "noop": 9 + 6 + 8, "second": 9 + 7 + 8, "full_refresh": 9 + 7 + 8}
+# the core package's 9, 7 staging views, 8 marts and int_klaviyo__message_engagement; the first load has
+# no `deletions` table yet (no reconcile found anything gone), so its staging view is left out until the
+# second
+MODELS = {"first": 9 + 6 + 9, "noop": 9 + 6 + 9, "second": 9 + 7 + 9, "full_refresh": 9 + 7 + 9}
 
 
 @dataclass
