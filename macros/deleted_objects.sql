@@ -26,3 +26,36 @@
     {{ klaviyo_warehouse.boolean_literal(false) }}
   {%- endif -%}
 {%- endmacro %}
+
+{#-
+  removed_profiles(mart)
+      klaviyo_profile's post_hook (when deletions are synced): the mart rows of profiles that
+      `deletions` names and whose raw `profiles` row is gone (`deleted_profiles = "delete"` removes
+      it in the load that records the deletion; `forget` after its build) are flagged `is_deleted`
+      and lose their personal data in the same build, as a redacted profile (the columns the loader
+      redacts: loader/privacy/redact.py; `location` and `properties` NULL). The row stays, so events
+      kept of the profile still find it. Portable: dbt's own dispatched `concat`, the package's
+      literal macros.
+-#}
+{% macro removed_profiles(mart) -%}
+    {%- set redacted = klaviyo_warehouse.string_literal('redacted') -%}
+    update {{ mart }}
+    set {% for column in ['email', 'phone_number', 'external_id', 'first_name', 'last_name', 'organization',
+                          'title', 'image', 'city', 'region', 'zip'] -%}
+        {{ column }} = {{ redacted }},
+        {% endfor -%}
+        location = null,
+        properties = null,
+        is_deleted = {{ klaviyo_warehouse.boolean_literal(true) }}
+    where {{ dbt.concat(['account_id', "'|'", 'profile_id']) }} in (
+        select {{ dbt.concat(['deleted.account_id', "'|'", 'deleted.object_id']) }}
+        from {{ ref('stg_klaviyo__deletions') }} as deleted
+        where deleted.object_type = {{ klaviyo_warehouse.string_literal('profile') }}
+            and not exists (
+                select 1
+                from {{ ref('stg_klaviyo__profiles') }} as stored
+                where stored.account_id = deleted.account_id
+                    and stored.profile_id = deleted.object_id
+            )
+    )
+{%- endmacro %}

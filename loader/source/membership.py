@@ -107,7 +107,7 @@ class _GroupRead:
         self.known_groups = set(state.get("ids") or [])
         self.known = KnownMembers(pipeline, self.account_id, kind)
         # profiles `klaviyo-sync forget` erased: Klaviyo may still list them as members
-        self.forgotten = {pid for account_id, pid in read_forgotten(pipeline) if account_id == self.account_id}
+        self.forgotten = {pid for owner, pid in read_forgotten(pipeline) if owner == self.account_id}
         self.member_table = MEMBER_TABLES[kind]
         self.report: ObjectReport = account.report.object(account.unit(self.obj))
         self.report.kind = "historical" if cursor is None else "periodic"

@@ -14,10 +14,12 @@ Per account, in one stream (state `accounts.<account_id>`: `cursor`, `reconciled
 3. What `deleted_profiles` says is done to a gone profile's raw data (loader.privacy.redact):
    `redact` (default) merges the profile row back with its personal data replaced and its events
    with their personal values replaced; `flag` keeps both (the deletions row is the mart's
-   `is_deleted`); `delete` redacts as `redact` does, and the run after removes the raw profile
-   row of every profile `deletions` names (a portable DELETE: the removal waits until the
-   deletions row is committed, so a failed load never loses the record that the profile went).
-   Forgotten profiles (`klaviyo-sync forget`, reason `forget`) are removed by `forget` itself.
+   `is_deleted`); `delete` redacts the events as `redact` does and removes the raw profile row in
+   the same load as its deletions row (dlt's `hard_delete` hint on `_deleted`: the merge deletes
+   the row instead of writing it, so `_deleted` is always NULL in the table; the after-load build
+   then drops the mart row too). Every run in `delete` mode also removes, first, the raw profile
+   row of every profile `deletions` names (one recorded while the setting was another, or by
+   `forget`; a portable DELETE of rows whose deletions row is already committed).
 
 The first sync reads every profile anyway: it only starts the cadence.
 """
@@ -29,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
 from loader.privacy.redact import identifiers, redact_event, redact_profile
 from loader.privacy.stored import Stored
@@ -42,6 +45,9 @@ from loader.source.suppressions import suppressed_rows
 
 DELETED_PROFILES = ("redact", "flag", "delete")
 ID_FIELDS = "created"  # fields[profile]: `id` alone cannot be sliced; `created` is the slicing key
+REMOVED = "_deleted"  # the hard-delete column of the profile rows `delete` removes (never stored)
+REMOVE_HINTS = dlt.mark.make_hints(
+    table_name="profiles", columns={REMOVED: {"data_type": "bool", "nullable": True, "hard_delete": True}})
 
 
 def created_filter(window: Window) -> str:
@@ -110,14 +116,16 @@ def _reconcile(account: AccountContext, stored: Stored, end: datetime) -> Iterat
         return
     rows = [deletion_row(account.account_id, "profile", pid, end) for pid in gone]
     yield rows  # the resource's own table: deletions
-    if account.options.deleted_profiles == "flag":
+    setting = account.options.deleted_profiles
+    if setting == "flag":
         return
-    yield from redacted(stored, gone, account.options.item_format == "arrow")
+    yield from redacted(stored, gone, account.options.item_format == "arrow", remove=setting == "delete")
 
 
-def redacted(stored: Stored, profile_ids: list[str], arrow: bool) -> Iterator[Any]:
+def redacted(stored: Stored, profile_ids: list[str], arrow: bool, remove: bool = False) -> Iterator[Any]:
     """The profiles' raw rows and events with their personal data replaced, to merge back (in the
-    item format the destination's tables were written in)."""
+    item format the destination's tables were written in); `remove`: the profile rows are marked
+    to be deleted by the merge instead (`REMOVED`)."""
     known: set[str] = set()
     profiles = []
     for item in stored.profiles(profile_ids):
@@ -132,7 +140,17 @@ def redacted(stored: Stored, profile_ids: list[str], arrow: bool) -> Iterator[An
     if profiles:
         data = (profile_table(account_id, profiles) if arrow
                 else [profile_row(account_id, p) for p in profiles])
-        yield dlt.mark.with_table_name(data, "profiles")
+        if remove:
+            yield dlt.mark.with_hints(_removed(data), REMOVE_HINTS, create_table_variant=True)
+        else:
+            yield dlt.mark.with_table_name(data, "profiles")
     if events:
         data = event_table(account_id, events) if arrow else [event_row(account_id, e) for e in events]
         yield dlt.mark.with_table_name(data, "events")
+
+
+def _removed(data: Any) -> Any:
+    """Profile rows (dict rows or an arrow table) marked for the merge to delete."""
+    if isinstance(data, pa.Table):
+        return data.append_column(REMOVED, pa.array([True] * data.num_rows, pa.bool_()))
+    return [row | {REMOVED: True} for row in data]

@@ -3,8 +3,8 @@
 A historical profiles sync, then growth (two deleted profiles, one merged away, new suppressions):
 a periodic run (reconcile not due) lands every new suppression though `updated` did not move and
 records no deletion; a run with `--reconcile-now` records exactly the gone profiles in `deletions`
-(reason not_listed) and treats their raw rows as the setting says; for `delete` the run after
-removes the raw rows.
+(reason not_listed) and treats their raw rows as the setting says (`delete` removes them in the
+same load; later runs keep them out).
 """
 
 from __future__ import annotations
@@ -64,7 +64,10 @@ def test_deleted_profiles_per_setting_and_suppressions(warehouse: Warehouse, emu
     warehouse.sync(**flags, reconcile="now")
     assert deletions(warehouse) == dict.fromkeys(gone, "not_listed")
     rows = profiles(warehouse)
-    for pid in gone:
+    if setting == "delete":
+        assert gone.isdisjoint(rows), "removed in the load that recorded the deletions"
+        assert {r[1] for r in warehouse.rows("profiles", "id, _deleted")} == {None}, "never stored"
+    for pid in gone if setting != "delete" else ():
         if setting == "flag":
             assert rows[pid] == before[pid], "flag keeps the row as it was"
         else:

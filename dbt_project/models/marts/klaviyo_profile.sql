@@ -4,6 +4,8 @@
     incremental_strategy=klaviyo_warehouse.incremental_strategy(),
     on_schema_change='append_new_columns',
     enabled=var('klaviyo_profiles_enabled', true),
+    post_hook=("{{ klaviyo_warehouse.removed_profiles(this) }}"
+               if var('klaviyo_deletions_enabled', false) else []),
 ) }}
 
 -- One row per (account_id, profile_id), latest state. Incremental: only rows from dlt loads finished
@@ -13,6 +15,9 @@
 -- recorded the profile gone (raw `deletions`, object 'profile') and Klaviyo had not updated it since
 -- (detected_at >= updated_at) or its row was loaded no later than the deletion. A deletion loaded
 -- since the last build re-reads its profile's rows, so the flag lands without a new profile load.
+-- A deleted profile whose raw row is gone (deleted_profiles = "delete", forget) keeps its mart row,
+-- flagged and without personal data, from the same build on (post_hook: macros/deleted_objects.sql,
+-- removed_profiles).
 {% set deletions_enabled = var('klaviyo_deletions_enabled', false) %}
 {#- A mart built before these columns existed gets them appended (on_schema_change); its first build
     after the upgrade reads every profile once, so they are filled for all, then it is incremental. #}
