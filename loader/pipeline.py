@@ -82,7 +82,7 @@ def run_sync(
         _bound_duckdb_memory(pipeline)
         _use_system_arrow_allocator()
         resumed = _finish_pending(pipeline)
-        item_format = _item_format(pipeline)
+        item_format = item_format_for(pipeline)
         specs = [AccountSpec(a.name, a.api_key, _options(a, item_format))
                  for a in settings.accounts]
         accounts, failed_accounts = open_accounts(specs, settings.base_url, report)
@@ -175,7 +175,7 @@ def _bound_duckdb_memory(pipeline: dlt.Pipeline) -> None:
         dlt.config[DUCKDB_CONFIG_KEY] = dict(DUCKDB_DEFAULTS)
 
 
-def _item_format(pipeline: dlt.Pipeline) -> str:
+def item_format_for(pipeline: dlt.Pipeline) -> str:
     """Arrow pages where JSON text is known to land in JSON columns; dict rows (JSONL) elsewhere
     (Snowflake and Redshift keep JSON from parquet as plain strings)."""
     name = pipeline.destination.destination_name if pipeline.destination else ""

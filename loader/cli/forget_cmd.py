@@ -29,7 +29,7 @@ def forget_command(email: str | None, phone: str | None, profile_id: str | None,
     its events' personal data and its memberships; recorded in deletions (reason forget) by profile
     id only. Later syncs never load the person again."""
     from loader.destination import make_pipeline
-    from loader.pipeline import _item_format
+    from loader.pipeline import item_format_for
     from loader.privacy.forget import find_profiles, forget, remove_profile_rows, stored_accounts
     from loader.sync_settings import SyncSettings
 
@@ -40,7 +40,7 @@ def forget_command(email: str | None, phone: str | None, profile_id: str | None,
         raise SyncError("the warehouse holds no profiles", "klaviyo-sync forget",
                         "run `klaviyo-sync run` first, or check --destination")
     found = find_profiles(pipeline, accounts, email=email, phone=phone, profile_id=profile_id)
-    result = forget(pipeline, found, _item_format(pipeline) == "arrow")
+    result = forget(pipeline, found, item_format_for(pipeline) == "arrow")
     if not no_dbt:
         from loader.transform.after_load import build_after_load, dbt_work_dir
 
