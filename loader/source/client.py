@@ -55,6 +55,15 @@ class Page:
     included: list[dict[str, Any]] | None = None  # the document's `included` resources (`include=...`)
 
 
+@dataclass
+class Decoded:
+    """A body a typed decoder (e.g. loader.source.event_pages) has already read and checked: its
+    rows (any sized value, e.g. columns) and its `links.next`."""
+
+    data: Any
+    next_link: str | None
+
+
 class KlaviyoClient:
     """GET pages from one Klaviyo account; safe to share between worker threads."""
 
@@ -110,7 +119,8 @@ class KlaviyoClient:
         number: int = 1,
         decode: Callable[[bytes], Any] = orjson.loads,
     ) -> Page:
-        """One validated page. `decode` parses the body (fetch.py runs it on one shared thread)."""
+        """One validated page. `decode` parses the body (fetch.py runs it on one shared thread) into a
+        JSON document, or into a `Decoded` page."""
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type((RetryableResponse, *RETRYABLE_EXCEPTIONS)),
             wait=self._wait,
@@ -177,6 +187,9 @@ class KlaviyoClient:
         return self._page(response.url, number, document)
 
     def _page(self, url: str, number: int, document: Any) -> Page:
+        if isinstance(document, Decoded):
+            return Page(url=url, number=number, data=document.data, next_url=self._rebase(document.next_link),
+                        rows=len(document.data))
         where = f"GET {_display(url)} (page {number})"
         if not isinstance(document, dict) or not isinstance(document.get("data"), list):
             raise malformed_page("the response has no 'data' list", where)

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from loader.source.client import KlaviyoClient, Page
+from loader.source.event_pages import EventPage
 from loader.source.slices import Window, parse_dt
 
 PUT_POLL_S = 0.2
@@ -94,20 +95,20 @@ class _Work:
         victim.end = mid
         return thief
 
-    def keep(
-        self, task: Task, data: list[dict[str, Any]], more: bool
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """The rows of a page inside the task's (possibly shrunk) slice, and whether it is complete."""
+    def keep(self, task: Task, data: Any, more: bool) -> tuple[Any, bool]:
+        """The rows of a page inside the task's (possibly shrunk) slice, and whether it is complete.
+        `data`: a list of resources, or a decoded `EventPage`."""
         with self.lock:
             if more and not task.more:
                 self.lock.notify_all()
             task.more = more
-            cut = _first_at_or_after(data, task.field, task.end)
-            kept = data[:cut]
-            if kept:
-                last = parse_dt(kept[-1]["attributes"].get(task.field))
-                task.position = last or task.position
-            return kept, cut < len(data)
+            key = _sort_key(data, task.field)
+            cut = _first_at_or_after(len(data), key, task.end)
+            if cut:
+                task.position = key(cut - 1) or task.position
+            if cut == len(data):
+                return data, False
+            return (data.head(cut) if isinstance(data, EventPage) else data[:cut]), True
 
     def done(self, task: Task) -> None:
         with self.lock:
@@ -121,15 +122,25 @@ class _Work:
             return min(1.0, (self.finished + moving) / self.total)
 
 
-def _first_at_or_after(data: list[dict[str, Any]], field: str, end: datetime) -> int:
-    """Index of the first row whose `field` is >= end (rows are sorted ascending by it)."""
-    if not data:
+SortKey = Callable[[int], "datetime | None"]
+
+
+def _sort_key(data: Any, field: str) -> SortKey:
+    """The sort field of row `index` of a page, parsed when asked (most pages need only the last)."""
+    if isinstance(data, EventPage):
+        column = data.events[field]
+        return lambda index: column[index].as_py()  # type: ignore[no-any-return]
+    return lambda index: parse_dt(data[index]["attributes"].get(field))
+
+
+def _first_at_or_after(rows: int, key: SortKey, end: datetime) -> int:
+    """Index of the first of `rows` rows whose sort key is >= end (rows are sorted ascending by it)."""
+    if not rows:
         return 0
-    last = parse_dt(data[-1]["attributes"].get(field))
+    last = key(rows - 1)
     if last is None or last < end:
-        return len(data)
-    keys = [parse_dt(row["attributes"].get(field)) for row in data]
-    return bisect.bisect_left([k or end for k in keys], end)
+        return rows
+    return bisect.bisect_left([key(index) or end for index in range(rows)], end)
 
 
 class _Done:
@@ -166,14 +177,16 @@ def fetch_pages(
     workers: int,
     queue_pages: int,
     progress: ProgressCallback | None = None,
-    shape: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any] | None = None,
+    shape: Callable[[Any, list[dict[str, Any]]], Any] | None = None,
+    decode: Callable[[bytes], Any] = orjson.loads,
 ) -> Iterator[Page]:
     """Yield every page of every task (trimmed to its slice) in arrival order, on `workers` threads.
 
     `shape(resources, included)` turns a page's resources (and the document's `included` ones)
     into what dlt gets (rows, an arrow table) on the worker thread, so the queue holds compact
     pages and the parsed JSON is freed at once; the yielded
-    `Page.data` is then the shaped value and `Page.rows` the number of resources.
+    `Page.data` is then the shaped value and `Page.rows` the number of resources. `decode` parses a
+    body (into a JSON document, or a `client.Decoded` page such as loader.source.event_pages makes).
     """
     if not tasks:
         return
@@ -182,10 +195,10 @@ def fetch_pages(
     # the big short-lived objects live in one malloc arena instead of one per worker thread.
     decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="klaviyo-decode")
 
-    def decode(body: bytes) -> Any:
-        return decoder.submit(orjson.loads, body).result()
+    def decoded(body: bytes) -> Any:
+        return decoder.submit(decode, body).result()
 
-    def shaped(data: list[dict[str, Any]], included: list[dict[str, Any]]) -> Any:
+    def shaped(data: Any, included: list[dict[str, Any]]) -> Any:
         return decoder.submit(shape, data, included).result() if shape else data
     inbox: queue.Queue[Page | _Done | _Failed] = queue.Queue(maxsize=max(1, queue_pages))
     stop = threading.Event()
@@ -196,7 +209,7 @@ def fetch_pages(
     def run_worker() -> None:
         try:
             while not stop.is_set() and (task := work.next_task()) is not None:
-                _run_task(client, work, task, put, shaped, decode)
+                _run_task(client, work, task, put, shaped, decoded)
                 work.done(task)
             put(_Done())
         except Stopped:
@@ -236,7 +249,7 @@ def _run_task(
     work: _Work,
     task: Task,
     put: Callable[[Page], None],
-    shape: Callable[[list[dict[str, Any]], list[dict[str, Any]]], Any],
+    shape: Callable[[Any, list[dict[str, Any]]], Any],
     decode: Callable[[bytes], Any],
 ) -> None:
     """Page through one slice until its data ends or passes its (possibly moved) end."""

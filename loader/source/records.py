@@ -9,7 +9,7 @@ nullable only so that it can be added to the tables of a warehouse written befor
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -207,9 +207,15 @@ def attribution_rows(
 ) -> list[dict[str, Any]]:
     """One row per (event, attribution) of a page fetched with `include=attributions`: each event
     names its attributions in `relationships.attributions.data`, their resources are in `included`."""
+    return [row for _, row in indexed_attribution_rows(account_id, events, included)]
+
+
+def indexed_attribution_rows(
+    account_id: str, events: list[dict[str, Any]], included: list[dict[str, Any]]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`attribution_rows`, each with the position of its event in `events`."""
     found = {item.get("id"): item for item in included if item.get("type") == "attribution"}
-    rows = []
-    for event in events:
+    for position, event in enumerate(events):
         listed = ((event.get("relationships") or {}).get("attributions") or {}).get("data") or []
         for ref in listed:
             attribution = found.get(ref.get("id")) if isinstance(ref, dict) else None
@@ -220,8 +226,7 @@ def attribution_rows(
                                    "attribution_id": attribution["id"]}
             for column, name in ATTRIBUTION_RELATIONSHIPS.items():
                 row[column] = _related_id(related, name)
-            rows.append(row)
-    return rows
+            yield position, row
 
 
 def data_only(relationships: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -278,7 +283,7 @@ class _ArrowJsonHintNotice(logging.Filter):
 logging.getLogger("dlt").addFilter(_ArrowJsonHintNotice())
 
 
-def _timestamps(values: list[str | None]) -> pa.Array:
+def timestamp_array(values: list[str | None]) -> pa.Array:
     """ISO strings -> UTC timestamps: arrow parses those with an offset; Python the rest."""
     try:
         return pa.array(values, pa.string()).cast(_TS)
@@ -286,16 +291,16 @@ def _timestamps(values: list[str | None]) -> pa.Array:
         return pa.array([parse_dt(v) for v in values], _TS)
 
 
-def _json_texts(values: Sequence[bytes | None]) -> pa.Array:
+def json_text_array(values: Sequence[bytes | None]) -> pa.Array:
     return pa.array(values, pa.binary()).cast(pa.string())
 
 
-def _data_id(relationships: dict[str, Any], name: str) -> str | None:
+def data_id(relationships: dict[str, Any], name: str) -> str | None:
     data = (relationships.get(name) or {}).get("data")
     return data["id"] if data else None
 
 
-def _account_column(account_id: str, rows: int) -> pa.Array:
+def account_column(account_id: str, rows: int) -> pa.Array:
     return pa.array([account_id] * rows, pa.string())
 
 
@@ -308,14 +313,22 @@ def event_table(account_id: str, items: list[dict[str, Any]]) -> pa.Table:
         ids.append(item["id"])
         datetimes.append(attributes.get("datetime"))
         timestamps.append(attributes.get("timestamp"))
-        metrics.append(_data_id(relationships, "metric"))
-        profiles.append(_data_id(relationships, "profile"))
+        metrics.append(data_id(relationships, "metric"))
+        profiles.append(data_id(relationships, "profile"))
         uuids.append(attributes.get("uuid"))
         texts.append(dumps(attributes))
-    columns = [_account_column(account_id, len(ids)), pa.array(ids, pa.string()), _timestamps(datetimes),
-               pa.array(timestamps, pa.int64()),
-               pa.array(metrics, pa.string()), pa.array(profiles, pa.string()),
-               pa.array(uuids, pa.string()), _json_texts(texts)]
+    return event_arrow(account_id, ids, datetimes, timestamps, metrics, profiles, uuids,
+                       json_text_array(texts))
+
+
+def event_arrow(
+    account_id: str, ids: list[str], datetimes: list[str | None], timestamps: list[int | None],
+    metrics: list[str | None], profiles: list[str | None], uuids: list[str | None], attributes: pa.Array,
+) -> pa.Table:
+    """The EVENT_ARROW table of these columns (`attributes`: the JSON texts, an arrow string array)."""
+    columns = [account_column(account_id, len(ids)), pa.array(ids, pa.string()), timestamp_array(datetimes),
+               pa.array(timestamps, pa.int64()), pa.array(metrics, pa.string()),
+               pa.array(profiles, pa.string()), pa.array(uuids, pa.string()), attributes]
     return pa.Table.from_arrays(columns, schema=EVENT_ARROW)
 
 
@@ -329,11 +342,7 @@ def profile_table(account_id: str, items: list[dict[str, Any]]) -> pa.Table:
         updated.append(attributes.get("updated"))
         texts.append(dumps(attributes))
         relationships.append(None if related is None else dumps(related))
-    columns = [_account_column(account_id, len(ids)), pa.array(ids, pa.string()), _timestamps(created),
-               _timestamps(updated),
-               _json_texts(texts), _json_texts(relationships)]
+    columns = [account_column(account_id, len(ids)), pa.array(ids, pa.string()), timestamp_array(created),
+               timestamp_array(updated),
+               json_text_array(texts), json_text_array(relationships)]
     return pa.Table.from_arrays(columns, schema=PROFILE_ARROW)
-
-
-def attribution_table(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=ATTRIBUTION_ARROW)

@@ -21,18 +21,18 @@ from functools import partial
 from typing import Any
 
 import dlt
+import orjson
 import pyarrow as pa
 
 from loader.source import settings
 from loader.source.account_streams import Stream, read_streams
 from loader.source.context import AccountContext
+from loader.source.event_pages import EventPage, decode_event_page
 from loader.source.fetch import Task, fetch_pages
 from loader.source.records import (
     account_row,
     attribution_rows,
-    attribution_table,
     event_row,
-    event_table,
     metric_row,
     profile_row,
     profile_table,
@@ -49,7 +49,7 @@ from loader.source.slices import (
 
 ALL_METRICS = "*"
 Part = tuple[str | None, Any]  # (the table it goes to, None: the resource's own; its rows or arrow table)
-Shape = Callable[[list[dict[str, Any]], list[dict[str, Any]]], list[Part]]
+Shape = Callable[[Any, list[dict[str, Any]]], list[Part]]
 Side = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Part | None]
 BOUND_EARLIEST_OVER = timedelta(days=1)
 # arrow pages are joined into tables of at least this many rows before dlt gets them: dlt's extract
@@ -169,10 +169,14 @@ def event_rows(accounts: list[AccountContext], legacy_account_id: str | None) ->
                 if s.start is not None
             ]
         report.window = Window(min(starts, default=end), end)
-        arrow = opts.item_format == "arrow"
-        shape = _shape(account.account_id, event_table if arrow else None, event_row,
-                       side=partial(_attributions, account.account_id, arrow))
-        yield from _rows(account, "events", tasks, opts.events_workers, shape)
+        decode: Callable[[bytes], Any] = orjson.loads
+        if opts.item_format == "arrow":  # pages decoded straight into arrow columns
+            shape: Shape = partial(_event_parts, account.account_id)
+            decode = partial(decode_event_page, account.account_id)
+        else:
+            shape = _shape(account.account_id, None, event_row,
+                           side=partial(_attributions, account.account_id))
+        yield from _rows(account, "events", tasks, opts.events_workers, shape, decode)
         for scope in scopes:
             cursors[scope] = format_dt(end)
         report.done = True
@@ -202,16 +206,27 @@ def _shape(account_id: str, table: Callable[[str, list[dict[str, Any]]], Any] | 
     return shape
 
 
-def _attributions(account_id: str, arrow: bool, events: list[dict[str, Any]],
-                  included: list[dict[str, Any]]) -> Part | None:
+def _attributions(
+    account_id: str, events: list[dict[str, Any]], included: list[dict[str, Any]]
+) -> Part | None:
     """The page's attribution rows for table `event_attributions` (None when it has none)."""
     rows = attribution_rows(account_id, events, included) if included else []
-    if not rows:
-        return None
-    return "event_attributions", attribution_table(rows) if arrow else rows
+    return ("event_attributions", rows) if rows else None
 
 
-def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, shape: Shape) -> Iterator[Any]:
+def _event_parts(account_id: str, page: EventPage | list[dict[str, Any]],
+                 included: list[dict[str, Any]]) -> list[Part]:
+    """An events page as arrow tables: the events, and their attributions (when it has any). A page
+    the typed decoder left to the generic one arrives as resources (loader.source.event_pages)."""
+    if not isinstance(page, EventPage):
+        page = EventPage.from_resources(account_id, page, included)
+    attributions = page.attribution_table()
+    own: Part = (None, page.events)
+    return [own] if attributions is None else [own, ("event_attributions", attributions)]
+
+
+def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, shape: Shape,
+          decode: Callable[[bytes], Any] = orjson.loads) -> Iterator[Any]:
     """Every page of `tasks`, shaped: dict rows as each page arrives, arrow tables in batches."""
     unit = account.unit(name)
     report = account.report.object(unit)
@@ -223,7 +238,7 @@ def _rows(account: AccountContext, name: str, tasks: list[Task], workers: int, s
     try:
         for page in fetch_pages(
             account.client, tasks, workers=workers, queue_pages=settings.QUEUE_PAGES,
-            progress=progress, shape=shape,
+            progress=progress, shape=shape, decode=decode,
         ):
             if page.rows:
                 report.rows += page.rows
