@@ -189,7 +189,8 @@ def compare(db: Path) -> bool:
             counts = con.execute(f"""
                 select (select count(*) from {mart}), (select count(*) from {copy}),
                        (select count(*) from (select * from {mart} except all select * from {copy})),
-                       (select count(*) from (select * from {copy} except all select * from {mart}))""").fetchone()
+                       (select count(*) from (select * from {copy} except all select * from {mart}))"""
+            ).fetchone()
             assert counts is not None
             ok = counts[0] == counts[1] and counts[2] == counts[3] == 0
             same = same and ok

@@ -3,8 +3,12 @@
 {{ config(enabled=var('klaviyo_events_enabled', true)) }}
 
 {% set from_epoch = klaviyo_warehouse.epoch_to_timestamp('event_timestamp') %}
+{%- set changed = klaviyo_warehouse.changed_rows('_loaded_at') %}
 
 select account_id, event_id, occurred_at, event_timestamp
 from {{ ref('klaviyo_event') }}
-where occurred_at < cast({{ dbt.dateadd('second', -1, from_epoch) }} as {{ dbt.type_timestamp() }})
-   or occurred_at > cast({{ dbt.dateadd('second', 1, from_epoch) }} as {{ dbt.type_timestamp() }})
+where (occurred_at < cast({{ dbt.dateadd('second', -1, from_epoch) }} as {{ dbt.type_timestamp() }})
+       or occurred_at > cast({{ dbt.dateadd('second', 1, from_epoch) }} as {{ dbt.type_timestamp() }}))
+{%- if changed %}
+  and {{ changed }}
+{%- endif %}

@@ -21,6 +21,7 @@ from loader.errors import SyncError, TransientError
 from loader.secrets import redact
 from loader.transform.dbt_invoke import DbtPaths, dbt_args, invoke_dbt
 from loader.transform.dbt_profile_env import DbtConnection, dbt_connection
+from loader.transform.test_scope import TESTS_SINCE_ENV
 
 # the raw tables the package reads only when they exist (var `klaviyo_<table>_enabled`, see dbt_project.yml)
 OPTIONAL_TABLES = ("profiles", "events", "campaigns", "campaign_messages", "flows", "flow_actions",
@@ -146,13 +147,16 @@ def build_models(
     select: str | None = None,
     objects: Sequence[str] | None = None,
     pipeline: dlt.Pipeline | None = None,
+    tests_since: str = "",
 ) -> DbtBuildSummary:
     """Run `dbt build` for the package against `destination` (the loader's, same credentials).
 
     `destination` None means the configured one (see `loader.destination.resolve_destination`);
     pass `pipeline` to reuse the loader's pipeline object (e.g. with its own pipelines_dir).
     `objects` (e.g. ["events"]) disables the models of objects that are not synced; by default the
-    objects whose raw table exists are built. Raises
+    objects whose raw table exists are built. `tests_since` (a UTC 'YYYY-MM-DD HH:MM:SS') scopes the
+    package's tests on its large tables to the rows loaded after it (loader.transform.test_scope);
+    empty, every test reads every row. Raises
     SyncError when dbt cannot run at all (bad credentials, unreachable warehouse, parse error);
     model and test failures are reported in the summary (see `raise_for_failure`).
     """
@@ -168,7 +172,7 @@ def build_models(
     args = dbt_args(command, paths, target=conn.target, variables=_variables(conn, objects))
     started = time.monotonic()
     try:
-        result = invoke_dbt(args, conn.env)
+        result = invoke_dbt(args, {**conn.env, TESTS_SINCE_ENV: tests_since})
     finally:
         conn.cleanup()
     summary = summarize(result, paths, conn.secrets, time.monotonic() - started)

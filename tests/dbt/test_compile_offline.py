@@ -118,7 +118,7 @@ def test_every_model_and_test_compiles(compiled: Compiled) -> None:
                       "klaviyo_profile", "klaviyo_event"}
     assert len(files) >= 45  # the data tests too
     generic = [name for name in files if Path(name).name.startswith("klaviyo_warehouse_")]
-    assert len(generic) == 9, generic  # 4 sources + 3 marts unique on (account_id, id); 2 relationships
+    assert len(generic) == 10, generic  # 4 sources + 3 marts unique on (account_id, id); 3 relationships
 
 
 def test_every_compiled_statement_parses_in_the_dialect(compiled: Compiled) -> None:
@@ -167,14 +167,16 @@ MEMBERSHIP_MODELS = {
 @pytest.fixture(scope="module", params=["redshift", "synapse"])
 def compiled_marketing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     """The whole package with every marketing and membership table on (the vars the loader passes when
-    they exist)."""
+    they exist), its data tests scoped as an hourly `klaviyo-sync run` scopes them (the unscoped tests
+    are the `compiled` fixture's)."""
     from tests.dbt.marketing_seed import MARKETING_VARS
     from tests.dbt.membership_seed import MEMBERSHIP_VARS
 
     target: str = request.param
     variables = {name: True for name in (*MARKETING_VARS.values(), *MEMBERSHIP_VARS.values())}
     work_dir = Path(tmp_path_factory.mktemp(f"compile-marketing-{target}"))
-    compiler = OfflineCompiler(target, work_dir, variables)
+    scoped = {"KLAVIYO_DBT_TESTS_SINCE": "2026-12-01 10:00:00"}
+    compiler = OfflineCompiler(target, work_dir, variables, scoped)
     return Compiled(target, compiler.compile_project(), {})
 
 
@@ -188,10 +190,12 @@ def test_marketing_models_compile_parse_and_stay_in_dialect(compiled_marketing: 
     generic = [name for name in files if Path(name).name.startswith("klaviyo_warehouse_")]
     # + 7 sources, 8 marts and int_klaviyo__message_engagement unique; 3 + 2 relationships; membership:
     # 4 sources, 4 marts unique, 4 relationships
-    assert len(generic) == 9 + 7 + 8 + 1 + 3 + 2 + 4 + 4 + 4, generic
+    assert len(generic) == 10 + 7 + 8 + 1 + 3 + 2 + 4 + 4 + 4, generic
     test_every_compiled_statement_parses_in_the_dialect(compiled_marketing)
     test_no_other_warehouse_syntax_slips_through(compiled_marketing)
     event = next(sql for name, sql in files.items() if name.endswith("/klaviyo_event.sql"))
     assert "klaviyo_event_attribution" in event and "attributed_campaign_id" in event
+    scoped = [name for name, sql in files.items() if "'2026-12-01 10:00:00'" in sql]
+    assert len(scoped) == 3 + 3 + 3 + 2, scoped  # klaviyo_event's 3 singular, 3 relationships, 3 + 2 unique
     profile = next(sql for name, sql in files.items() if name.endswith("/klaviyo_profile.sql"))
     assert "can_receive_email_marketing" in profile and "stg_klaviyo__deletions" in profile

@@ -98,8 +98,8 @@ def test_events_only_sync_builds_without_profile_models_and_select_narrows(tmp_p
         "not_null_klaviyo_metric_account_id", "not_null_klaviyo_metric_metric_id",
         "not_null_klaviyo_metric_metric_name",
         "relationships_klaviyo_metric_account_id__account_id__ref_klaviyo_account_",
-        "klaviyo_warehouse_relationships_combination_klaviyo_event_account_id__metric_id__account_id__"
-        "metric_id__ref_klaviyo_metric_",
+        "klaviyo_warehouse_relationships_combination_klaviyo_event__loaded_at__account_id__metric_id__"
+        "account_id__metric_id__ref_klaviyo_metric_",
     }  # dbt's eager test selection
 
 

@@ -31,13 +31,14 @@ class OfflineCompiler:
     target: str
     work_dir: Path
     variables: dict[str, Any] = field(default_factory=dict)  # more --vars (e.g. the marketing tables on)
+    env: dict[str, str] = field(default_factory=dict)  # more env vars (e.g. KLAVIYO_DBT_TESTS_SINCE)
 
     def _invoke(self, command: list[str]) -> Any:
         project = find_dbt_project()
         paths = DbtPaths(project, profiles_dir(project), self.work_dir / "target", self.work_dir / "logs")
         args = dbt_args([*command, *OFFLINE], paths, target=self.target,
                         variables={"klaviyo_offline_compile": True, **self.variables})
-        result = invoke_dbt(args, DUMMY_ENV[self.target])
+        result = invoke_dbt(args, {**DUMMY_ENV[self.target], **self.env})
         if not result.success:
             raise AssertionError(f"dbt {command[0]} --target {self.target} failed: {result.exception!r}")
         return result
