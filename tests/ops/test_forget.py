@@ -80,3 +80,6 @@ def test_forget_leaves_no_trace_and_survives_the_next_sync(
     warehouse.sync(objects=OBJECTS, reconcile="now", reread="3650d")
     assert email not in every_value(warehouse), "the next sync did not bring the person back"
     assert person["id"] not in {r[0] for r in warehouse.rows("profiles", "id")}
+    members = warehouse.rows("list_members", "profile_id AS id, list_id")
+    assert person["id"] not in {r[0] for r in members}, "nor their memberships (the lists reconciled)"
+    assert members, "the reconcile wrote the others' memberships (else vacuous)"
