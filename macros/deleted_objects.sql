@@ -38,24 +38,47 @@
       literal macros.
 -#}
 {% macro removed_profiles(mart) -%}
+  {{ return(adapter.dispatch('removed_profiles', 'klaviyo_warehouse')(mart)) }}
+{%- endmacro %}
+
+{#- what removed_profiles sets on each such row -#}
+{% macro _removed_profile_assignments() -%}
     {%- set redacted = klaviyo_warehouse.string_literal('redacted') -%}
-    update {{ mart }}
-    set {% for column in ['email', 'phone_number', 'external_id', 'first_name', 'last_name', 'organization',
-                          'title', 'image', 'city', 'region', 'zip'] -%}
+    {% for column in ['email', 'phone_number', 'external_id', 'first_name', 'last_name', 'organization',
+                      'title', 'image', 'city', 'region', 'zip'] -%}
         {{ column }} = {{ redacted }},
-        {% endfor -%}
-        location = null,
-        properties = null,
-        is_deleted = {{ klaviyo_warehouse.boolean_literal(true) }}
+    {% endfor -%}
+    location = null,
+    properties = null,
+    is_deleted = {{ klaviyo_warehouse.boolean_literal(true) }}
+{%- endmacro %}
+
+{#- the (account_id, profile_id) that `deletions` names and whose raw `profiles` row is gone -#}
+{% macro _removed_profile_keys() -%}
+    select distinct deleted.account_id, deleted.object_id as profile_id
+    from {{ ref('stg_klaviyo__deletions') }} as deleted
+    where deleted.object_type = {{ klaviyo_warehouse.string_literal('profile') }}
+        and not exists (
+            select 1
+            from {{ ref('stg_klaviyo__profiles') }} as stored
+            where stored.account_id = deleted.account_id
+                and stored.profile_id = deleted.object_id
+        )
+{%- endmacro %}
+
+{% macro default__removed_profiles(mart) -%}
+    update {{ mart }}
+    set {{ klaviyo_warehouse._removed_profile_assignments() }}
     where {{ dbt.concat(['account_id', "'|'", 'profile_id']) }} in (
-        select {{ dbt.concat(['deleted.account_id', "'|'", 'deleted.object_id']) }}
-        from {{ ref('stg_klaviyo__deletions') }} as deleted
-        where deleted.object_type = {{ klaviyo_warehouse.string_literal('profile') }}
-            and not exists (
-                select 1
-                from {{ ref('stg_klaviyo__profiles') }} as stored
-                where stored.account_id = deleted.account_id
-                    and stored.profile_id = deleted.object_id
-            )
+        select {{ dbt.concat(['gone.account_id', "'|'", 'gone.profile_id']) }}
+        from ({{ klaviyo_warehouse._removed_profile_keys() }}) as gone
     )
+{%- endmacro %}
+
+{#- BigQuery: the same change as a MERGE (BigQuery runs UPDATE too, its local emulator only MERGE) -#}
+{% macro bigquery__removed_profiles(mart) -%}
+    merge into {{ mart }} as target
+    using ({{ klaviyo_warehouse._removed_profile_keys() }}) as gone
+    on target.account_id = gone.account_id and target.profile_id = gone.profile_id
+    when matched then update set {{ klaviyo_warehouse._removed_profile_assignments() }}
 {%- endmacro %}
