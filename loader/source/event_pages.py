@@ -17,6 +17,7 @@ columns from those dicts. Both paths give equal tables (tests/source/test_event_
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -189,10 +190,19 @@ def _event_page(account_id: str, document: _Document) -> EventPage:
             if found is not None:
                 rows.append((event.id, *found))
                 owners.append(position)
-    # arrow checks the UTF-8 of the attribute texts here (msgspec does not look inside a Raw)
-    text_column = pa.array([memoryview(t) for t in texts], pa.binary()).cast(pa.string())
+    text_column = _text_column(texts)
     events = event_arrow(account_id, ids, datetimes, stamps, metrics, profiles, uuids, text_column)
     return EventPage(account_id, events, rows, owners)
+
+
+def _text_column(texts: list[msgspec.Raw]) -> pa.StringArray:
+    """The attribute texts as one string column: joined into one buffer with their offsets, then
+    checked as UTF-8 by arrow (msgspec does not look inside a Raw). `pa.array` over memoryviews of
+    the texts is not used: pyarrow 26 keeps a reference to each, and so every page body, alive."""
+    offsets = pa.array(itertools.accumulate((len(text) for text in texts), initial=0), pa.int32())
+    column = pa.StringArray.from_buffers(len(texts), offsets.buffers()[1], pa.py_buffer(b"".join(texts)))
+    column.validate(full=True)
+    return column
 
 
 def _attributions(included: list[_Included] | None) -> dict[str, AttributionRow]:

@@ -4,6 +4,7 @@ the typed decoder does not take go the generic way, to the same tables or the sa
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -125,3 +126,13 @@ def test_head_keeps_the_attributions_of_the_kept_events() -> None:
     assert table is not None and table["event_id"].to_pylist() == ["e0", "e1"]
     assert table["flow_id"].to_pylist() == ["F0", "F1"]
     assert head.events["datetime"].type == pa.timestamp("us", tz="UTC") and len(head) == 2
+
+
+def test_a_decoded_page_keeps_no_reference_to_its_body() -> None:
+    # each attribute text is a view of the body: a page that kept one would keep the whole ~1 MB
+    # body alive for as long as its table lives (the loader's memory grew by every page read)
+    body = orjson.dumps({"data": [_event(f"e{k}") for k in range(50)], "links": {"next": None}})
+    before = sys.getrefcount(body)
+    page = _typed(body)
+    assert sys.getrefcount(body) == before
+    assert json.loads(page.events["attributes"][49].as_py())["event_properties"]["Name"] == "é"
