@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -73,18 +72,6 @@ def _env(name: str, root: Path, server: PostgresServer | None, database: str | N
     return env | {"DESTINATION__POSTGRES__CREDENTIALS": server.dsn(database), "KLAVIYO_PG_HOST": server.host,
                   "KLAVIYO_PG_PORT": str(server.port), "KLAVIYO_PG_USER": server.user,
                   "DBT_ENV_SECRET_KLAVIYO_PG_PASSWORD": server.password, "KLAVIYO_PG_DATABASE": database}
-
-
-def _clone_database(server: PostgresServer, template: str) -> str:
-    import psycopg2
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    conn = psycopg2.connect(server.dsn())
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    conn.close()
-    return name
 
 
 def _serve(anchor_us: int | None) -> tuple[Emulator, EmulatorServer]:
@@ -200,7 +187,9 @@ def proof(warehouse_name: str, historicals: Callable[[str], Historical], tmp_pat
     root = tmp_path / "warehouse"
     shutil.copytree(historical.root, root, ignore=shutil.ignore_patterns("logs"))
     server = request.getfixturevalue("postgres_server") if historical.database else None
-    database = _clone_database(server, historical.database) if server and historical.database else None
+    database = None
+    if server is not None and historical.database:
+        database = server.create_database(template=historical.database)  # the historical run's copy
     emulator, http = _serve(historical.anchor_us)
     for key, value in (_env(historical.name, root, server, database) | _api_env(emulator, http)).items():
         monkeypatch.setenv(key, value)
