@@ -35,11 +35,19 @@ attributions as (
 {% endif %}
 
 {% if attributions_enabled and is_incremental() %}
+-- credit loaded since the last build for events that were not loaded again with it (the loader
+-- re-reads an event with its attributions, so this is usually empty and the scan of this mart
+-- below is skipped: bench/hourly_run.py, 2.6 s of klaviyo_event's 3 s at 10M events)
 late_credit as (
 
     select distinct account_id, event_id
     from attributions
     where _loaded_at > {{ high_water_mark }}
+      and not exists (
+          select 1 from new_events
+          where new_events.account_id = attributions.account_id
+            and new_events.event_id = attributions.event_id
+      )
 
 ),
 
