@@ -39,6 +39,7 @@ SOURCE_NAME = "klaviyo"
 ARROW_DESTINATIONS = ("duckdb", "postgres")
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
 DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False}
+LOAD_WORKERS_KEY = "load.workers"
 
 
 class ObjectResults(dict[Unit, ObjectResult]):
@@ -169,10 +170,17 @@ def _use_system_arrow_allocator() -> None:
 
 def _bound_duckdb_memory(pipeline: dlt.Pipeline) -> None:
     """DuckDB may grow its buffer pool to 80% of RAM while merging; cap it (it spills to disk)
-    unless the user configured `[destination.duckdb.credentials] global_config` themselves."""
+    unless the user configured `[destination.duckdb.credentials] global_config` themselves.
+    Under that cap, dlt's parallel load jobs (up to 20 INSERTs from parquet at once into the one
+    database) ran out of memory and were retried (about one run in two of 100k events and 20k
+    profiles); one job at a time loads as fast, so that is the default unless `[load] workers` is set."""
     name = pipeline.destination.destination_name if pipeline.destination else ""
-    if name == "duckdb" and dlt.config.get(DUCKDB_CONFIG_KEY) is None:
+    if name != "duckdb":
+        return
+    if dlt.config.get(DUCKDB_CONFIG_KEY) is None:
         dlt.config[DUCKDB_CONFIG_KEY] = dict(DUCKDB_DEFAULTS)
+    if dlt.config.get(LOAD_WORKERS_KEY) is None:
+        dlt.config[LOAD_WORKERS_KEY] = 1
 
 
 def item_format_for(pipeline: dlt.Pipeline) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import dlt
 import pytest
 
+from loader.pipeline import LOAD_WORKERS_KEY
 from loader.source.options import SourceOptions
 from tests.fixtures.expected_raw import (
     EVENT_COLUMNS,
@@ -105,3 +108,34 @@ def test_full_refresh_starts_over_with_the_history_window(duckdb_warehouse: Ware
         since=result.run_start - timedelta(days=30), until=result.run_start))
     loaded = warehouse_events(duckdb_warehouse)
     assert_same(loaded, expected, "events after --full-refresh --history 30d")
+
+
+def test_duckdb_load_jobs_run_one_at_a_time_unless_configured(
+    duckdb_warehouse: Warehouse, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # under the 128 MB DuckDB cap, parallel INSERTs from parquet ran out of memory (and were retried)
+    from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+
+    running, most, lock = [0], [0], threading.Lock()
+    copy = DuckDbCopyJob.run
+
+    def counted(job: DuckDbCopyJob) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            copy(job)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(DuckDbCopyJob, "run", counted)
+    try:
+        result = duckdb_warehouse.sync(objects=("profiles", "events"))
+        assert not result.failed and most[0] == 1, f"{most[0]} DuckDB load jobs ran at once"
+        assert dlt.config.get(LOAD_WORKERS_KEY) == 1
+        monkeypatch.setenv("LOAD__WORKERS", "3")  # the user's own setting wins
+        duckdb_warehouse.sync(objects=("profiles", "events"))
+        assert dlt.config.get(LOAD_WORKERS_KEY, int) == 3
+    finally:
+        dlt.config[LOAD_WORKERS_KEY] = None  # this process's later pipelines resolve it afresh
