@@ -28,7 +28,8 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
     cli = Path(sys.executable).parent / "klaviyo-sync"
     folder = tmp_path / "demo"
     done = subprocess.run(
-        [str(cli), "demo", "--dir", str(folder), "--profiles", "120", "--events", "1500"],
+        # the README's command at its own size: a smaller demo hid an out-of-memory dbt build
+        [str(cli), "demo", "--dir", str(folder)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -57,8 +58,8 @@ def test_demo_runs_end_to_end_and_exports_the_profiles(tmp_path: Path) -> None:
     assert all(rows and rows[0] > 0 for rows in raw.values()), raw
     for mart, counts in per_account.items():
         assert set(counts) == set(accounts), f"{mart} has rows of both accounts"
-    assert all(n > 120 for n in per_account["klaviyo_profile"].values())  # the periodic sync brought more
-    assert all(n > 1500 for n in per_account["klaviyo_event"].values())
+    assert all(n > 1000 for n in per_account["klaviyo_profile"].values())  # the periodic sync brought more
+    assert all(n > 20000 for n in per_account["klaviyo_event"].values())
     named = re.search(r"^accounts: alpha \((\w+)\), beta \((\w+)\)$", done.stdout, re.MULTILINE)
     assert named and set(named.groups()) == set(accounts), done.stdout
     alpha = named.group(1)
