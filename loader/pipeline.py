@@ -11,6 +11,7 @@ when no account could be read at all.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -40,6 +41,8 @@ ARROW_DESTINATIONS = ("duckdb", "postgres")
 DUCKDB_CONFIG_KEY = "destination.duckdb.credentials.global_config"
 DUCKDB_DEFAULTS = {"memory_limit": "128MB", "preserve_insertion_order": False}
 LOAD_WORKERS_KEY = "load.workers"
+# dlt settings the loader gives DuckDB runs while the user configured none of its own
+DUCKDB_RUN_DEFAULTS: dict[str, Any] = {DUCKDB_CONFIG_KEY: DUCKDB_DEFAULTS, LOAD_WORKERS_KEY: 1}
 
 
 class ObjectResults(dict[Unit, ObjectResult]):
@@ -172,15 +175,14 @@ def _bound_duckdb_memory(pipeline: dlt.Pipeline) -> None:
     """DuckDB may grow its buffer pool to 80% of RAM while merging; cap it (it spills to disk)
     unless the user configured `[destination.duckdb.credentials] global_config` themselves.
     Under that cap, dlt's parallel load jobs (up to 20 INSERTs from parquet at once into the one
-    database) ran out of memory and were retried (about one run in two of 100k events and 20k
+    database) ran out of memory and were retried (4 retries in 3 runs of 100k events and 20k
     profiles); one job at a time loads as fast, so that is the default unless `[load] workers` is set."""
     name = pipeline.destination.destination_name if pipeline.destination else ""
     if name != "duckdb":
         return
-    if dlt.config.get(DUCKDB_CONFIG_KEY) is None:
-        dlt.config[DUCKDB_CONFIG_KEY] = dict(DUCKDB_DEFAULTS)
-    if dlt.config.get(LOAD_WORKERS_KEY) is None:
-        dlt.config[LOAD_WORKERS_KEY] = 1
+    for key, default in DUCKDB_RUN_DEFAULTS.items():
+        if dlt.config.get(key) is None:
+            dlt.config[key] = copy.copy(default)
 
 
 def item_format_for(pipeline: dlt.Pipeline) -> str:
